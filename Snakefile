@@ -1,0 +1,30 @@
+# electone-rave: the whole study as one DAG.
+#   corpus -> preprocess -> train (baseline, electone) -> prior -> export -> scalars -> manifest
+# Run:  snakemake --cores all                      (demo profile, configs/config.yaml)
+#       snakemake --cores all --config profile=smoke
+# dvc.yaml runs the same rules one job per stage (generated: `make dvc.yaml`).
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+configfile: "configs/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/corpus.smk"
+include: "workflow/rules/preprocess.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/prior.smk"
+include: "workflow/rules/export.smk"
+include: "workflow/rules/scalars.smk"
+include: "workflow/rules/manifest.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        rules.manifest.output,

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# System packages electone-rave needs outside Python: ffmpeg/ffprobe (rave preprocess decodes with
+# them) and Python 3.11 with venv. As root on Debian/Ubuntu this installs what is missing with apt;
+# otherwise it names exactly what is missing and how to install it, and fails.
+set -euo pipefail
+
+missing_cmds=()
+command -v ffmpeg >/dev/null || missing_cmds+=(ffmpeg)
+command -v ffprobe >/dev/null || missing_cmds+=(ffprobe)
+command -v python3.11 >/dev/null || missing_cmds+=(python3.11)
+python3.11 -c 'import venv, ensurepip' 2>/dev/null || missing_cmds+=(python3.11-venv)
+
+[ ${#missing_cmds[@]} -eq 0 ] && exit 0
+
+declare -A debian_package=([ffmpeg]=ffmpeg [ffprobe]=ffmpeg [python3.11]=python3.11 [python3.11-venv]=python3.11-venv)
+packages=$(for c in "${missing_cmds[@]}"; do echo "${debian_package[$c]}"; done | sort -u | tr '\n' ' ')
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    echo "system-deps: installing with apt-get: $packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $packages
+    exit 0
+fi
+
+echo "system-deps: missing: ${missing_cmds[*]}" >&2
+echo "system-deps: install them, e.g.: sudo apt-get install -y $packages" >&2
+exit 1

@@ -1,0 +1,28 @@
+"""results/manifest.json: every artefact of a run (path, sha256, bytes, the rule that made it),
+with the profile, git commit, versions and seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import provenance
+from .manifest import sha256_of, write_json
+
+
+def expand(path: Path) -> list[Path]:
+    return sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+
+
+def build(artefacts: dict[str, list[str]], profile: str, seed: int, out: Path) -> dict:
+    """artefacts maps a rule name to the output paths (files or directories) it produced."""
+    rows = []
+    for rule, paths in sorted(artefacts.items()):
+        for path in paths:
+            for f in expand(Path(path)):
+                rows.append({"path": f.as_posix(), "rule": rule, "bytes": f.stat().st_size,
+                             "sha256": sha256_of(f)})
+    manifest = {"profile": profile, "seed": seed, "git_commit": provenance.git_commit(),
+                "versions": provenance.versions(), "created_utc": provenance.now(),
+                "artefacts": sorted(rows, key=lambda r: r["path"])}
+    write_json(manifest, out)
+    return manifest

@@ -1,0 +1,73 @@
+"""Checking that ffmpeg can read an audio file, before RAVE's preprocessing sees it.
+
+`rave preprocess` runs ffmpeg with `-loglevel panic`, so an unreadable file is silently skipped or
+hangs the pool. Every input is probed and fully decoded here first, and a failure names the file
+and ffmpeg's own reason.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class BadAudioError(ValueError):
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = Path(path), reason
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    path: Path
+    sample_rate: int
+    channels: int
+    frames: int
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.sample_rate
+
+
+def require_ffmpeg() -> None:
+    missing = [tool for tool in ("ffmpeg", "ffprobe") if shutil.which(tool) is None]
+    if missing:
+        raise RuntimeError(f"{' and '.join(missing)} not found on PATH: install the Debian/Ubuntu "
+                           "package `ffmpeg` (RAVE's preprocessing shells out to it)")
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"
+
+
+def probe(path: Path) -> AudioInfo:
+    """Probe the first audio stream and count its samples by decoding it completely."""
+    path = Path(path)
+    if not path.is_file():
+        raise BadAudioError(path, "file does not exist")
+    if path.stat().st_size == 0:
+        raise BadAudioError(path, "file is empty (0 bytes)")
+    done = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "a:0", "-count_packets",
+         "-show_entries", "stream=sample_rate,channels", "-of", "json", str(path)],
+        capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BadAudioError(path, f"ffprobe cannot read it: {_last_line(done.stderr)}")
+    streams = json.loads(done.stdout or "{}").get("streams", [])
+    if not streams:
+        raise BadAudioError(path, "no audio stream")
+    decoded = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", str(path), "-map", "0:a:0",
+         "-f", "s16le", "-acodec", "pcm_s16le", "-"],
+        capture_output=True)
+    if decoded.returncode != 0 or decoded.stderr.strip():
+        raise BadAudioError(path, f"ffmpeg cannot decode it: {_last_line(decoded.stderr.decode(errors='replace'))}")
+    channels = int(streams[0]["channels"])
+    frames = len(decoded.stdout) // (2 * channels)
+    if frames == 0:
+        raise BadAudioError(path, "decodes to zero samples")
+    return AudioInfo(path, int(streams[0]["sample_rate"]), channels, frames)

@@ -1,0 +1,100 @@
+"""Loading and checking the workflow configuration (configs/config.yaml).
+
+The JSON schema checks types and names; :func:`check_semantics` checks what a schema cannot:
+cross-references, and RAVE 2.3.1's known traps, so a bad config fails in seconds instead of
+after hours of training.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
+DEFAULT_CONFIG = REPO_ROOT / "configs" / "config.yaml"
+
+# RAVE v2's total downsampling (PQMF 16 bands x ratios 4*4*4*2): audio samples per latent frame.
+V2_SAMPLES_PER_LATENT_FRAME = 2048
+# RAVE defaults that our overrides may leave untouched (rave/configs/v1.gin).
+RAVE_DEFAULTS = {"PHASE_1_DURATION": 1_000_000, "LATENT_SIZE": 128}
+TRAIN_PERCENT = 98  # rave train's fixed split_dataset(dataset, 98)
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot work; the message says which key and why."""
+
+
+def load(path: Path = DEFAULT_CONFIG, overrides: dict | None = None) -> dict:
+    config = yaml.safe_load(Path(path).read_text())
+    config.update(overrides or {})
+    validate(config)
+    return config
+
+
+def validate(config: dict) -> None:
+    schema = yaml.safe_load(SCHEMA_PATH.read_text())
+    try:
+        jsonschema.validate(config, schema)
+    except jsonschema.ValidationError as err:
+        where = "/".join(map(str, err.absolute_path)) or "(top level)"
+        raise ConfigError(f"configs: {where}: {err.message}") from None
+    check_semantics(config)
+
+
+def gin_overrides(overrides: list[str]) -> dict[str, str]:
+    return {k.strip(): v.strip() for k, v in (o.split("=", 1) for o in overrides)}
+
+
+def profile(config: dict) -> dict:
+    return config["profiles"][config["profile"]]
+
+
+def chunks_per_file(seconds: float, config: dict) -> int:
+    """`rave preprocess` cuts each file into chunks of 2 * n_signal samples and drops the tail."""
+    return math.floor(seconds * config["audio"]["sample_rate"] / (2 * config["audio"]["n_signal"]))
+
+
+def check_semantics(config: dict) -> None:
+    name = config["profile"]
+    if name not in config["profiles"]:
+        raise ConfigError(f"configs: profile {name!r} is not defined; defined: {sorted(config['profiles'])}")
+    prof = profile(config)
+    for run, spec in config["runs"].items():
+        if spec["corpus"] not in config["corpora"]:
+            raise ConfigError(f"configs: runs/{run}/corpus: unknown corpus {spec['corpus']!r}")
+        for gin_file in spec["gin"] + config["prior"]["gin"]:
+            if not (REPO_ROOT / gin_file).is_file():
+                raise ConfigError(f"configs: runs/{run}: gin file {gin_file} does not exist")
+
+    corpus = prof["corpus"]
+    if corpus["heldout_files"] >= corpus["files"]:
+        raise ConfigError(f"configs: profiles/{name}/corpus: heldout_files must be < files")
+
+    train = prof["train"]
+    bindings = {**RAVE_DEFAULTS, **gin_overrides(train["overrides"])}
+    phase_1 = int(bindings["PHASE_1_DURATION"])
+    if train["val_every"] >= phase_1:
+        # rave export reads the latent PCA/fidelity computed at phase-1 validations only:
+        # without one, the exported model has a latent size of 1.
+        raise ConfigError(
+            f"configs: profiles/{name}/train: val_every ({train['val_every']}) must be smaller than "
+            f"PHASE_1_DURATION ({phase_1}) so a validation computes the latent PCA before phase 2")
+
+    train_files = corpus["files"] - corpus["heldout_files"]
+    chunks = train_files * chunks_per_file(corpus["seconds"], config)
+    val_chunks = chunks - max(TRAIN_PERCENT * chunks // 100, 1)
+    if chunks < 2 or val_chunks < 1:
+        raise ConfigError(
+            f"configs: profiles/{name}/corpus: {train_files} training files of {corpus['seconds']} s give "
+            f"{chunks} RAVE chunks; at least 2 are needed (one for validation)")
+    frames = val_chunks * config["audio"]["n_signal"] // V2_SAMPLES_PER_LATENT_FRAME
+    latent = int(bindings["LATENT_SIZE"])
+    if frames < latent:
+        # The validation PCA over latents needs at least LATENT_SIZE frames.
+        raise ConfigError(
+            f"configs: profiles/{name}: the validation split has {frames} latent frames but "
+            f"LATENT_SIZE is {latent}; add audio or override a smaller LATENT_SIZE")

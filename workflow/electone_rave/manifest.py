@@ -1,0 +1,69 @@
+"""Corpus manifests: one row per audio file (file, seconds, sample rate, channels, sha256, split).
+
+The held-out split (files never seen in training) is fixed by the seed and the sorted file list,
+so it is the same on every machine that holds the same audio.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+AUDIO_EXTENSIONS = (".wav", ".flac", ".aif", ".aiff", ".ogg", ".mp3", ".opus")
+
+
+def sha256_of(path: Path, block: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(block):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def list_audio(audio_dir: Path) -> list[Path]:
+    return sorted(p for p in audio_dir.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS)
+
+
+def heldout_set(names: list[str], heldout_files: int, seed: int) -> set[str]:
+    if heldout_files >= len(names):
+        raise ValueError(f"{heldout_files} held-out files requested but the corpus has only {len(names)}")
+    order = np.random.default_rng(seed).permutation(len(names))
+    return {names[i] for i in order[:heldout_files]}
+
+
+def build_manifest(audio_dir: Path, heldout_files: int, seed: int) -> dict:
+    paths = list_audio(audio_dir)
+    if not paths:
+        raise FileNotFoundError(f"{audio_dir}: no audio files ({', '.join(AUDIO_EXTENSIONS)})")
+    names = [p.relative_to(audio_dir).as_posix() for p in paths]
+    heldout = heldout_set(names, heldout_files, seed)
+    rows = []
+    for path, name in zip(paths, names):
+        info = sf.info(str(path))
+        rows.append({
+            "file": name,
+            "seconds": round(info.frames / info.samplerate, 6),
+            "sample_rate": info.samplerate,
+            "channels": info.channels,
+            "sha256": sha256_of(path),
+            "split": "heldout" if name in heldout else "train",
+        })
+    return {"root": audio_dir.as_posix(), "split_seed": seed, "files": rows}
+
+
+def write_json(data, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+def read_manifest(path: Path) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def files_in_split(manifest: dict, split: str) -> list[Path]:
+    root = Path(manifest["root"])
+    return [root / row["file"] for row in manifest["files"] if row["split"] == split]

@@ -1,0 +1,102 @@
+"""Preprocessing a corpus into RAVE's LMDB database with `rave preprocess`.
+
+Only the manifest's training files enter the database (held-out files stay out). Inputs are
+checked first (changed since the manifest? readable by ffmpeg?), RAVE writes into a temporary
+directory, the chunk count is verified against the audio's length, and only then is the
+database moved into place: a killed or failed run never leaves a database that looks complete.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import lmdb
+
+from .audio_check import BadAudioError, probe, require_ffmpeg
+from .manifest import read_manifest, sha256_of
+
+log = logging.getLogger(__name__)
+
+
+class PreprocessError(RuntimeError):
+    pass
+
+
+def expected_chunks(frames: int, file_rate: int, sample_rate: int, n_signal: int) -> int:
+    """`rave preprocess` yields whole chunks of 2 * n_signal samples and drops each file's tail."""
+    return (frames * sample_rate // file_rate) // (2 * n_signal)
+
+
+def checked_training_files(manifest_path: Path) -> list[tuple[Path, int, int]]:
+    """(path, frames, sample rate) of each training file, after verifying it against the manifest."""
+    manifest = read_manifest(manifest_path)
+    root = Path(manifest["root"])
+    checked = []
+    for row in manifest["files"]:
+        if row["split"] != "train":
+            continue
+        path = root / row["file"]
+        if not path.is_file():
+            raise BadAudioError(path, f"listed in {manifest_path} but missing")
+        if sha256_of(path) != row["sha256"]:
+            raise BadAudioError(path, f"content differs from the sha256 in {manifest_path}")
+        info = probe(path)
+        checked.append((path, info.frames, info.sample_rate))
+    if not checked:
+        raise PreprocessError(f"{manifest_path}: no training files")
+    return checked
+
+
+def count_entries(db: Path) -> int:
+    env = lmdb.open(str(db), readonly=True, lock=False)
+    try:
+        return env.stat()["entries"]
+    finally:
+        env.close()
+
+
+def preprocess(manifest_path: Path, out_db: Path, sample_rate: int, channels: int, n_signal: int,
+               timeout_s: float) -> dict:
+    require_ffmpeg()
+    files = checked_training_files(manifest_path)
+    expected = sum(expected_chunks(frames, rate, sample_rate, n_signal) for _, frames, rate in files)
+    for path, frames, rate in files:
+        if expected_chunks(frames, rate, sample_rate, n_signal) == 0:
+            log.warning("%s: shorter than one RAVE chunk (%d samples): contributes nothing",
+                        path, 2 * n_signal)
+
+    out_db = Path(out_db)
+    partial = out_db.with_name(out_db.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="rave-inputs-") as staging:
+        # RAVE preprocesses whole folders: expose exactly the training files, in manifest order.
+        for i, (path, _, _) in enumerate(files):
+            (Path(staging) / f"{i:05d}_{path.stem[:60]}{path.suffix.lower()}").symlink_to(path.resolve())
+        cmd = [sys.executable, "-m", "electone_rave.rave_launcher", "--seed=0", "preprocess",
+               f"--input_path={staging}", f"--output_path={partial}", f"--channels={channels}",
+               f"--sampling_rate={sample_rate}", f"--num_signal={n_signal}"]
+        log.info("running: %s", " ".join(cmd))
+        try:
+            done = subprocess.run(cmd, timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            raise PreprocessError(f"rave preprocess did not finish within {timeout_s:.0f} s "
+                                  f"(it is known to hang on undecodable input)") from None
+    if done.returncode != 0:
+        raise PreprocessError(f"rave preprocess exited with status {done.returncode}")
+    found = count_entries(partial)
+    if found != expected:
+        raise PreprocessError(f"rave preprocess wrote {found} chunks into {partial}, expected {expected} "
+                              f"from {len(files)} files: some audio was silently dropped")
+    (partial / "lock.mdb").unlink(missing_ok=True)  # per-process lock state, not data
+    report = {"manifest": str(manifest_path), "files": [str(p) for p, _, _ in files],
+              "chunks": found, "seconds": found * 2 * n_signal / sample_rate}
+    (partial / "electone_rave.json").write_text(json.dumps(report, indent=2) + "\n")
+    shutil.rmtree(out_db, ignore_errors=True)
+    partial.rename(out_db)
+    return report

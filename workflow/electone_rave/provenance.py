@@ -1,0 +1,60 @@
+"""What produced an artefact: versions, commit, host and the exact command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata as md
+import platform
+import subprocess
+from pathlib import Path
+
+from .config import REPO_ROOT
+
+PACKAGES = ("acids-rave", "torch", "torchaudio", "pytorch-lightning", "nn-tilde", "cached-conv",
+            "gin-config", "numpy", "snakemake", "dvc")
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+                               capture_output=True, text=True).stdout.strip()
+        return out + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = md.version(name)
+        except md.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def hardware() -> dict:
+    import torch
+    info = {"machine": platform.machine(), "processor": platform.processor() or platform.machine(),
+            "cpu_threads": torch.get_num_threads(), "cuda_available": torch.cuda.is_available(),
+            "torch_cuda": torch.version.cuda}
+    if torch.cuda.is_available():
+        info["gpus"] = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+        info["cudnn"] = torch.backends.cudnn.version()
+    return info
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def describe(command: list[str], **extra) -> dict:
+    return {"command": command, "git_commit": git_commit(), "versions": versions(),
+            "hardware": hardware(), "finished_utc": now(), **extra}
+
+
+def file_digests(paths: list[str | Path]) -> dict[str, str]:
+    from .manifest import sha256_of
+    return {str(p): sha256_of(Path(p)) for p in paths}

@@ -1,0 +1,89 @@
+"""A RAVE run directory that survives interruptions.
+
+RAVE writes `{out}/{name}_{gin hash}/version_N/checkpoints/*.ckpt`. The workflow keeps that
+directory outside the rule's declared outputs (Snakemake and DVC delete declared outputs before a
+job runs), resumes from it when the same command is run again, and starts afresh when the command
+or gin files changed. When training ends, the final checkpoint, operative gin config and
+TensorBoard events are collected into the rule's outputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+KEY_FILE = "run_key.json"
+
+
+class IncompleteRunError(RuntimeError):
+    pass
+
+
+def run_key(argv: list[str], gin_files: list[str]) -> str:
+    digest = hashlib.sha256(json.dumps(argv).encode())
+    for path in gin_files:
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
+
+
+def rave_run_dirs(work_dir: Path) -> list[Path]:
+    return sorted(p.parent for p in work_dir.glob("*/config.gin"))
+
+
+def checkpoints(work_dir: Path) -> list[Path]:
+    """All checkpoints under work_dir, oldest first (RAVE's own rule: newest mtime wins)."""
+    return sorted(work_dir.rglob("*.ckpt"), key=os.path.getmtime)
+
+
+def prepare(work_dir: Path, key: str) -> Path | None:
+    """Return the RAVE run directory to resume, or None to start fresh (clearing stale state)."""
+    key_file = work_dir / KEY_FILE
+    if key_file.is_file() and json.loads(key_file.read_text())["key"] == key:
+        for run_dir in reversed(rave_run_dirs(work_dir)):
+            if any(run_dir.rglob("*.ckpt")):
+                log.info("resuming from the last checkpoint in %s", run_dir)
+                return run_dir
+    if work_dir.exists():
+        log.info("clearing %s: no checkpoint of this exact command to resume", work_dir)
+        shutil.rmtree(work_dir)
+    work_dir.mkdir(parents=True)
+    key_file.write_text(json.dumps({"key": key}) + "\n")
+    return None
+
+
+def link_or_copy(src: Path, dst: Path) -> None:
+    dst.unlink(missing_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def collect(work_dir: Path, out_dir: Path, expected_step: int) -> dict:
+    """Copy the final checkpoint, config.gin and TensorBoard events of a finished run to out_dir."""
+    import torch
+
+    ckpts = checkpoints(work_dir)
+    if not ckpts:
+        raise IncompleteRunError(f"{work_dir}: RAVE wrote no checkpoint")
+    final = ckpts[-1]
+    step = torch.load(final, map_location="cpu", weights_only=False)["global_step"]
+    if step < expected_step:
+        raise IncompleteRunError(f"{final}: training stopped at step {step} of {expected_step}")
+    run_dir = next(d for d in rave_run_dirs(work_dir) if final.is_relative_to(d))
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(run_dir / "config.gin", out_dir / "config.gin")
+    link_or_copy(final, out_dir / "model.ckpt")
+    events_out = out_dir / "tensorboard"
+    shutil.rmtree(events_out, ignore_errors=True)
+    for event in sorted(work_dir.rglob("events.out.tfevents.*")):
+        target = events_out / event.parent.relative_to(work_dir)
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(event, target / event.name)
+    return {"checkpoint": str(final), "global_step": step, "rave_run_dir": str(run_dir)}

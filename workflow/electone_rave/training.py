@@ -1,0 +1,83 @@
+"""Running `rave train` and `rave train_prior`: build the exact RAVE command, resume an
+interrupted run, collect the results and write their provenance."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import provenance, runs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StepBudget:
+    max_steps: int
+    val_every: int
+    batch: int
+    workers: int
+    log_every_n_steps: int
+    save_every: int | None = None
+    overrides: list[str] = field(default_factory=list)
+
+
+def device_flags(gpus: list[int] | None) -> list[str]:
+    """RAVE's --gpu: -1 trains on CPU; without the flag RAVE picks a free GPU itself."""
+    if gpus is None:
+        import torch
+        gpus = [] if torch.cuda.is_available() else [-1]
+    return [f"--gpu={g}" for g in gpus]
+
+
+def common_flags(budget: StepBudget, gin_files: list[str], gpus: list[int] | None) -> list[str]:
+    flags = [f"--config={g}" for g in gin_files]
+    flags += [f"--override={o}" for o in budget.overrides]
+    flags += [f"--max_steps={budget.max_steps}", f"--val_every={budget.val_every}",
+              f"--batch={budget.batch}", f"--workers={budget.workers}", "--noprogress"]
+    if budget.save_every:
+        flags.append(f"--save_every={budget.save_every}")
+    return flags + device_flags(gpus)
+
+
+def rave_train_flags(name: str, db: Path, work_dir: Path, gin_files: list[str], budget: StepBudget,
+                     sample_rate: int, channels: int, n_signal: int,
+                     gpus: list[int] | None = None) -> list[str]:
+    return [f"--name={name}", f"--db_path={db}", f"--out_path={work_dir}",
+            f"--channels={channels}", f"--n_signal={n_signal}",
+            *common_flags(budget, gin_files, gpus), f"--override=SAMPLING_RATE={sample_rate}"]
+
+
+def rave_train_prior_flags(name: str, model_dir: Path, db: Path, work_dir: Path, gin_files: list[str],
+                           budget: StepBudget, n_signal: int, gpus: list[int] | None = None) -> list[str]:
+    # train_prior's default window is the prior's receptive field alone, but its diagonal shift
+    # then crops latent_size - 1 frames, leaving small priors a single frame: use the RAVE window.
+    return [f"--name={name}", f"--model={model_dir}", f"--db_path={db}", f"--out_path={work_dir}",
+            f"--n_signal={n_signal}", *common_flags(budget, gin_files, gpus)]
+
+
+def run_training(command: str, flags: list[str], gin_files: list[str], seed: int, budget: StepBudget,
+                 work_dir: Path, out_dir: Path) -> dict:
+    """Run `rave <command>` to budget.max_steps, resuming from work_dir when possible."""
+    key = runs.run_key([command, f"--seed={seed}", *flags], gin_files)
+    resume = runs.prepare(work_dir, key)
+    cmd = [sys.executable, "-m", "electone_rave.rave_launcher", f"--seed={seed}", command, *flags]
+    if resume is not None:
+        cmd.append(f"--ckpt={resume}")
+    env = {**os.environ, "PL_TRAINER_LOG_EVERY_N_STEPS": str(budget.log_every_n_steps)}
+    log.info("running: %s", " ".join(cmd))
+    done = subprocess.run(cmd, env=env)
+    if done.returncode != 0:
+        raise runs.IncompleteRunError(
+            f"rave {command} exited with status {done.returncode}; its checkpoints stay in {work_dir} "
+            "and the next run of the same command resumes from them")
+    result = runs.collect(work_dir, out_dir, budget.max_steps)
+    record = provenance.describe(cmd, seed=seed, resumed_from=str(resume) if resume else None,
+                                 gin_files=provenance.file_digests(gin_files), **result)
+    (out_dir / "provenance.json").write_text(json.dumps(record, indent=2) + "\n")
+    return record

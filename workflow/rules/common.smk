@@ -1,0 +1,68 @@
+# Helpers shared by the rules: config lookups only, no file I/O.
+from electone_rave.config import check_semantics
+
+check_semantics(config)
+
+PROFILE = config["profiles"][config["profile"]]
+RUNS = list(config["runs"])
+PRIOR_RUNS = [run for run, spec in config["runs"].items() if spec["prior"]]
+CORPORA = sorted({spec["corpus"] for spec in config["runs"].values()})
+
+
+wildcard_constraints:
+    corpus="|".join(CORPORA),
+    run="|".join(RUNS),
+    stage="train|prior",
+
+
+def corpus_style(wildcards):
+    return config["corpora"][wildcards.corpus]["demo_style"]
+
+
+def run_corpus(wildcards):
+    return config["runs"][wildcards.run]["corpus"]
+
+
+def run_db(wildcards):
+    return f"results/preprocess/{run_corpus(wildcards)}"
+
+
+def run_gin(wildcards):
+    return config["runs"][wildcards.run]["gin"]
+
+
+def budget_flags(section):
+    """electone-rave train/train-prior flags for one step budget of the active profile."""
+    b = PROFILE[section]
+    flags = [f"--max-steps {b['max_steps']}", f"--val-every {b['val_every']}", f"--batch {b['batch']}",
+             f"--workers {b['workers']}", f"--log-every {b['log_every_n_steps']}", f"--seed {config['seed']}"]
+    if b.get("save_every"):
+        flags.append(f"--save-every {b['save_every']}")
+    if b["overrides"]:
+        flags.append("--override " + " ".join(b["overrides"]))
+    return " ".join(flags)
+
+
+def audio_flags():
+    a = config["audio"]
+    return f"--sample-rate {a['sample_rate']} --channels {a['channels']} --n-signal {a['n_signal']}"
+
+
+def artefacts():
+    """Every final output, by the rule that makes it (for results/manifest.json).
+
+    Called from manifest.smk, after the rules it names are defined."""
+    return {
+        "corpus": expand(list(rules.corpus.output), corpus=CORPORA),
+        "preprocess": expand(list(rules.preprocess.output), corpus=CORPORA),
+        "train": expand(list(rules.train.output), run=RUNS),
+        "prior": expand(list(rules.prior.output), run=PRIOR_RUNS),
+        "export": expand(rules.export.output, run=RUNS),
+        "export_with_prior": expand(rules.export_with_prior.output, run=PRIOR_RUNS),
+        "scalars": expand(list(rules.scalars.output), run=RUNS, stage="train")
+        + expand(list(rules.scalars.output), run=PRIOR_RUNS, stage="prior"),
+    }
+
+
+def artefact_flags():
+    return " ".join(f"{rule}={path}" for rule, paths in artefacts().items() for path in paths)

@@ -1,0 +1,26 @@
+rule prior:
+    """Train RAVE's VariationalPrior on a trained run (rave train_prior, configs/gin/prior_v1.gin)."""
+    input:
+        model=rules.train.output.ckpt,
+        model_gin=rules.train.output.gin,
+        db=run_db,
+        gin=config["prior"]["gin"],
+    output:
+        ckpt="results/prior/{run}/model.ckpt",
+        gin="results/prior/{run}/config.gin",
+        tensorboard=directory("results/prior/{run}/tensorboard"),
+        provenance="results/prior/{run}/provenance.json",
+    params:
+        model=rules.train.params.out,
+        out="results/prior/{run}",
+        work="results/checkpoints/prior/{run}",
+        budget=budget_flags("prior"),
+        n_signal=config["audio"]["n_signal"],
+    threads: workflow.cores
+    log:
+        "results/logs/prior/{run}.log",
+    benchmark:
+        "results/benchmarks/prior/{run}.tsv"
+    shell:
+        "electone-rave train-prior --name {wildcards.run}_prior --model {params.model} --db {input.db}"
+        " --gin {input.gin} --out {params.out} --work {params.work} {params.budget} --n-signal {params.n_signal} > {log} 2>&1"

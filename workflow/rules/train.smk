@@ -1,0 +1,23 @@
+rule train:
+    """Train RAVE on one corpus (rave train). A killed job resumes from params.work when re-run."""
+    input:
+        db=run_db,
+        gin=run_gin,
+    output:
+        ckpt="results/train/{run}/model.ckpt",
+        gin="results/train/{run}/config.gin",
+        tensorboard=directory("results/train/{run}/tensorboard"),
+        provenance="results/train/{run}/provenance.json",
+    params:
+        out="results/train/{run}",
+        work="results/checkpoints/train/{run}",
+        budget=budget_flags("train"),
+        audio=audio_flags(),
+    threads: workflow.cores
+    log:
+        "results/logs/train/{run}.log",
+    benchmark:
+        "results/benchmarks/train/{run}.tsv"
+    shell:
+        "electone-rave train --name {wildcards.run} --db {input.db} --gin {input.gin}"
+        " --out {params.out} --work {params.work} {params.budget} {params.audio} > {log} 2>&1"

@@ -90,7 +90,7 @@ def cmd_manifest(a):
 
 def cmd_dvc_stages(a):
     from .dvc_stages import write_dvc_yaml
-    write_dvc_yaml(a.out, a.snakemake_args)
+    write_dvc_yaml(a.out)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -156,7 +156,6 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("dvc-stages", help="write dvc.yaml from the Snakemake DAG")
     p.add_argument("--out", type=Path, default=Path("dvc.yaml"))
-    p.add_argument("snakemake_args", nargs="*", help="extra snakemake arguments, e.g. --config profile=smoke")
     p.set_defaults(func=cmd_dvc_stages)
     return top
 

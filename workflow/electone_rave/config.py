@@ -67,7 +67,7 @@ def check_semantics(config: dict) -> None:
         if spec["corpus"] not in config["corpora"]:
             raise ConfigError(f"configs: runs/{run}/corpus: unknown corpus {spec['corpus']!r}")
         for gin_file in spec["gin"] + config["prior"]["gin"]:
-            if not (REPO_ROOT / gin_file).is_file():
+            if not Path(gin_file).is_file():  # relative to the workflow directory, like every path
                 raise ConfigError(f"configs: runs/{run}: gin file {gin_file} does not exist")
 
     corpus = prof["corpus"]

@@ -8,17 +8,16 @@ import platform
 import subprocess
 from pathlib import Path
 
-from .config import REPO_ROOT
-
 PACKAGES = ("acids-rave", "torch", "torchaudio", "pytorch-lightning", "nn-tilde", "cached-conv",
             "gin-config", "numpy", "snakemake", "dvc")
 
 
-def git_commit() -> str:
+def git_commit(workflow_dir: Path = Path(".")) -> str:
+    """The commit of the workflow checkout (the current directory when rules run)."""
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=workflow_dir, capture_output=True,
                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=workflow_dir,
                                capture_output=True, text=True).stdout.strip()
         return out + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):

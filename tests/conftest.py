@@ -1,0 +1,50 @@
+"""Shared fixtures: a throw-away copy of the repository to run the workflow in."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent  # the venv's snakemake, dvc and electone-rave
+
+
+def run(cmd: list[str], cwd: Path, check: bool = True, timeout: float = 1800) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-8000:]}")
+    return done
+
+
+def source_files() -> list[str]:
+    """What a fresh clone would hold: tracked files plus new, not-ignored ones."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+                            cwd=REPO, capture_output=True, text=True, check=True).stdout
+    return [f for f in listed.split("\0") if f and (REPO / f).is_file()]
+
+
+def make_workspace(dest: Path, profile: str) -> Path:
+    """Copy the repository into dest as a new git repo whose config selects `profile`."""
+    for rel in source_files():
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / rel, dest / rel)
+    config_file = dest / "configs" / "config.yaml"
+    text = config_file.read_text()
+    config_file.write_text(text.replace("\nprofile: demo", f"\nprofile: {profile}", 1))
+    assert yaml.safe_load(config_file.read_text())["profile"] == profile
+    run(["git", "init", "-q"], dest)
+    run(["git", "add", "-A"], dest)
+    run(["git", "-c", "user.name=test", "-c", "user.email=test@example.org", "commit", "-qm", "workspace"], dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def smoke_workspace(tmp_path_factory) -> Path:
+    return make_workspace(tmp_path_factory.mktemp("smoke"), "smoke")

@@ -1,0 +1,44 @@
+"""Config validation: schema errors and RAVE's known traps fail fast, naming the key."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from conftest import REPO
+from electone_rave.config import ConfigError, validate
+
+
+@pytest.fixture
+def config(monkeypatch) -> dict:
+    monkeypatch.chdir(REPO)  # gin paths are relative to the workflow directory
+    return yaml.safe_load((REPO / "configs/config.yaml").read_text())
+
+
+def test_shipped_config_is_valid_for_every_profile(config):
+    for name in config["profiles"]:
+        validate({**config, "profile": name})
+
+
+def broken(config: dict, edit) -> dict:
+    config = copy.deepcopy(config)
+    edit(config)
+    return config
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda c: c.update(profile="huge"), "profile 'huge' is not defined"),
+    (lambda c: c["audio"].update(channels=0), "audio/channels"),
+    (lambda c: c["audio"].update(n_signal=65536), "audio/n_signal"),
+    (lambda c: c["runs"]["electone"].update(corpus="nope"), "runs/electone/corpus: unknown corpus 'nope'"),
+    (lambda c: c["runs"]["electone"].update(gin=["configs/gin/missing.gin"]), "configs/gin/missing.gin does not exist"),
+    (lambda c: c["profiles"]["demo"]["train"].update(val_every=500), "val_every (500) must be smaller than PHASE_1_DURATION (180)"),
+    (lambda c: c["profiles"]["demo"]["corpus"].update(files=2, heldout_files=2), "heldout_files must be < files"),
+    (lambda c: c["profiles"]["demo"]["corpus"].update(seconds=3.0), "at least 2 are needed"),
+    (lambda c: c["profiles"]["demo"]["train"].update(overrides=["PHASE_1_DURATION=180"]), "LATENT_SIZE is 128"),
+])
+def test_bad_config_is_rejected_with_the_key_and_reason(config, edit, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        validate(broken(config, edit))

@@ -1,0 +1,112 @@
+"""Generate dvc.yaml from the Snakemake DAG, so the DAG is defined once (in the Snakefile).
+
+Each DVC stage runs exactly one Snakemake job, restricted to its own rule:
+
+    snakemake --cores all --allowed-rules R --forcerun R -- <the job's outputs>
+
+DVC decides what is stale by content hashes (dvc.lock); Snakemake executes the rule with its
+log, benchmark and threads. The stage's deps are the job's inputs plus the workflow code; its
+params are the sections of configs/config.yaml the workflow reads (DVC cannot parse gin, so gin
+files enter as inputs of the rules that read them).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+CONFIG_FILE = "configs/config.yaml"
+# Code every job depends on besides its rule file (DVC hashes directories by content).
+WORKFLOW_CODE = ["Snakefile", "workflow/rules/common.smk", "workflow/schemas/config.schema.yaml",
+                 "workflow/electone_rave"]
+# Outputs DVC shows with `dvc metrics show/diff`.
+METRICS_SUFFIX = "_summary.json"
+HEADER = ("# GENERATED from the Snakefile by `make dvc.yaml` (electone-rave dvc-stages): do not edit.\n"
+          "# One stage per Snakemake job; tests/test_dvc_agreement.py fails if this file is stale.\n")
+
+
+@dataclass(frozen=True)
+class Job:
+    rule: str
+    wildcards: tuple[tuple[str, str], ...]
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    rule_file: str
+
+    @property
+    def stage_name(self) -> str:
+        return "-".join([self.rule, *(value for _, value in self.wildcards)])
+
+
+def snakemake_jobs(snakefile: Path = Path("Snakefile")) -> list[Job]:
+    """Every job of the full DAG (as with --forceall), in topological order, from Snakemake itself."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.enums import Quietness
+    from snakemake.settings.types import DAGSettings, OutputSettings, ResourceSettings
+
+    with SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
+        workflow_api = api.workflow(resource_settings=ResourceSettings(cores=1), snakefile=snakefile)
+        dag_api = workflow_api.dag(DAGSettings(forceall=True))
+        # Snakemake has no public job listing; these are the calls its own --d3dag/--export-cwl use.
+        workflow = dag_api.workflow_api._workflow
+        workflow._prepare_dag(forceall=True, ignore_incomplete=True, lock_warn_only=True)
+        workflow._build_dag()
+        dag = workflow.dag
+        root = Path.cwd()
+        jobs = []
+        for job in dag.toposorted():
+            for j in sorted(job, key=lambda j: str(j.output)):
+                if not j.output:  # target-only rules such as `all`
+                    continue
+                jobs.append(Job(
+                    rule=j.rule.name,
+                    wildcards=tuple((k, str(v)) for k, v in j.wildcards_dict.items()),
+                    inputs=tuple(sorted({str(f) for f in j.input})),
+                    outputs=tuple(str(f) for f in j.output),
+                    rule_file=str(Path(j.rule.snakefile).resolve().relative_to(root)),
+                ))
+        return jobs
+
+
+def stage(job: Job, params: list) -> dict:
+    deps = sorted(set(job.inputs) | {job.rule_file, *WORKFLOW_CODE})
+    metrics = [path for path in job.outputs if path.endswith(METRICS_SUFFIX)]
+    entry = {
+        "cmd": f"snakemake --cores all --allowed-rules {job.rule} --forcerun {job.rule} -- "
+               + " ".join(job.outputs),
+        "deps": deps,
+        "params": params,
+        "outs": [path for path in job.outputs if path not in metrics],
+    }
+    if metrics:
+        entry["metrics"] = metrics
+    return entry
+
+
+def config_params(config_file: Path = Path(CONFIG_FILE)) -> list:
+    """The config sections every stage tracks, with only the active profile."""
+    config = yaml.safe_load(config_file.read_text())
+    keys = [key for key in config if key != "profiles"] + [f"profiles.{config['profile']}"]
+    return [{CONFIG_FILE: keys}]
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    def ignore_aliases(self, data):
+        return True
+
+
+def render(jobs: list[Job], params: list) -> str:
+    stages = {job.stage_name: stage(job, params) for job in jobs}
+    if len(stages) != len(jobs):
+        raise ValueError("two Snakemake jobs map to the same DVC stage name")
+    out = io.StringIO()
+    out.write(HEADER)
+    yaml.dump({"stages": stages}, out, Dumper=_NoAliasDumper, sort_keys=False, width=200)
+    return out.getvalue()
+
+
+def write_dvc_yaml(out: Path) -> None:
+    out.write_text(render(snakemake_jobs(), config_params()))

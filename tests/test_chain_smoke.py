@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -135,3 +140,46 @@ def test_a_dvc_stage_runs_its_snakemake_rule(chain: Path):
     assert "Running stage 'export-electone'" in repro.stdout
     assert log.stat().st_mtime_ns > before  # Snakemake ran the export rule, with its log
     assert run(["dvc", "status", "export-electone"], chain).stdout.strip().endswith("up to date.")
+
+
+def latest_saved_step(work_dir: Path, since: float) -> int:
+    """The highest step of the periodic checkpoints (epoch_<step>.ckpt) written after `since`."""
+    steps = [int(p.stem.removeprefix("epoch_")) for p in work_dir.rglob("epoch_*.ckpt")
+             if p.stat().st_mtime > since]
+    return max(steps, default=0)
+
+
+def test_killed_training_resumes_from_its_last_checkpoint(chain: Path):
+    """Last in this module: it retrains the Electone run with a longer budget."""
+    config = chain / "configs/config.yaml"
+    config.write_text(config.read_text().replace("      max_steps: 6\n", "      max_steps: 16\n", 1))
+    target = ["snakemake", "--cores", "all", "--allowed-rules", "train", "--", "results/train/electone/model.ckpt"]
+    work = chain / "results/checkpoints/train/electone"
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    started = time.time()
+    job = subprocess.Popen(target, cwd=chain, env=env, start_new_session=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and job.poll() is None:
+        if work.exists() and latest_saved_step(work, started) >= 4:  # a few steps in, mid-run
+            break
+        time.sleep(0.5)
+    assert job.poll() is None, "training finished before it could be killed"
+    os.killpg(job.pid, signal.SIGKILL)  # Snakemake and RAVE together, as a lost machine would
+    job.wait()
+    assert not (chain / "results/train/electone/provenance.json").exists()  # outputs were removed
+
+    run(["snakemake", "--unlock"], chain)  # a killed Snakemake leaves its lock behind (documented)
+    run(target, chain)
+    provenance = json.loads((chain / "results/train/electone/provenance.json").read_text())
+    assert provenance["resumed_from"] is not None
+    assert provenance["global_step"] == 16
+    versions = sorted((chain / "results/train/electone/tensorboard").rglob("events.out.tfevents.*"))
+    assert len(versions) >= 2  # the killed attempt and the resumed one
+    resumed_rows = read_scalars_of(versions[-1].parent)
+    assert min(step for _, step in resumed_rows) > 2  # it continued, it did not start over
+
+
+def read_scalars_of(event_dir: Path) -> list[tuple[str, int]]:
+    from electone_rave.tb_metrics import read_scalars
+    return [(row["tag"], row["step"]) for row in read_scalars(event_dir)]

@@ -15,9 +15,10 @@ from .config import ConfigError
 from .export import ExportError
 from .preprocess import PreprocessError
 from .runs import IncompleteRunError
+from .tb_metrics import MissingScalarsError
 
 KNOWN_ERRORS = (BadAudioError, ConfigError, ExportError, PreprocessError, IncompleteRunError,
-                FileNotFoundError)
+                MissingScalarsError, FileNotFoundError)
 
 
 def add_budget(p: argparse.ArgumentParser) -> None:

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import pickle
 import shutil
 from pathlib import Path
 
@@ -40,11 +41,25 @@ def checkpoints(work_dir: Path) -> list[Path]:
     return sorted(work_dir.rglob("*.ckpt"), key=os.path.getmtime)
 
 
+def set_aside_unreadable(run_dir: Path) -> None:
+    """RAVE resumes from the newest checkpoint; one cut short by a kill must not be it."""
+    import torch
+
+    for ckpt in reversed(checkpoints(run_dir)):
+        try:
+            torch.load(ckpt, map_location="cpu", weights_only=False)
+            return
+        except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError) as err:
+            log.warning("%s is unreadable (%s): set aside as .partial", ckpt, err)
+            ckpt.rename(ckpt.with_name(ckpt.name + ".partial"))
+
+
 def prepare(work_dir: Path, key: str) -> Path | None:
     """Return the RAVE run directory to resume, or None to start fresh (clearing stale state)."""
     key_file = work_dir / KEY_FILE
     if key_file.is_file() and json.loads(key_file.read_text())["key"] == key:
         for run_dir in reversed(rave_run_dirs(work_dir)):
+            set_aside_unreadable(run_dir)
             if any(run_dir.rglob("*.ckpt")):
                 log.info("resuming from the last checkpoint in %s", run_dir)
                 return run_dir
@@ -54,14 +69,6 @@ def prepare(work_dir: Path, key: str) -> Path | None:
     work_dir.mkdir(parents=True)
     key_file.write_text(json.dumps({"key": key}) + "\n")
     return None
-
-
-def link_or_copy(src: Path, dst: Path) -> None:
-    dst.unlink(missing_ok=True)
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
 
 
 def collect(work_dir: Path, out_dir: Path, expected_step: int) -> dict:
@@ -79,7 +86,9 @@ def collect(work_dir: Path, out_dir: Path, expected_step: int) -> dict:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy2(run_dir / "config.gin", out_dir / "config.gin")
-    link_or_copy(final, out_dir / "model.ckpt")
+    # A copy, not a hard link: DVC's cache takes over the output's inode, and a resumed RAVE run
+    # rewriting its checkpoint in place must never alter a cached artefact.
+    shutil.copy2(final, out_dir / "model.ckpt")
     events_out = out_dir / "tensorboard"
     shutil.rmtree(events_out, ignore_errors=True)
     for event in sorted(work_dir.rglob("events.out.tfevents.*")):

@@ -11,14 +11,18 @@ import json
 import re
 from pathlib import Path
 
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-
 # The seed's six curves plus validation: the figures and the paper read these.
 SEED_TAGS = ("pred_real", "pred_fake", "multiband_spectral_distance", "fullband_spectral_distance",
              "feature_matching", "adversarial", "validation")
 
 
+class MissingScalarsError(ValueError):
+    """A run's TensorBoard events lack curves the workflow needs."""
+
+
 def read_scalars(tensorboard_dir: Path) -> list[dict]:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
     latest: dict[tuple[str, int], tuple[float, float]] = {}
     event_dirs = sorted({p.parent for p in Path(tensorboard_dir).rglob("events.out.tfevents.*")})
     if not event_dirs:
@@ -40,11 +44,12 @@ def phase_1_duration(config_gin: Path) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def summarize(rows: list[dict], required: tuple[str, ...]) -> dict:
+def summarize(rows: list[dict], required: tuple[str, ...], source: Path | str = "") -> dict:
     tags = sorted({r["tag"] for r in rows})
     missing = [t for t in required if t not in tags]
     if missing:
-        raise ValueError(f"TensorBoard scalars missing {missing}; logged: {tags}")
+        raise MissingScalarsError(f"{source}: TensorBoard scalars missing {missing} (did the run reach "
+                                  f"phase 2?); logged: {tags}")
     summary = {}
     for tag in tags:
         series = [r for r in rows if r["tag"] == tag]
@@ -58,7 +63,7 @@ def export_metrics(tensorboard_dir: Path, config_gin: Path, run: str, csv_out: P
                    required: tuple[str, ...] = ()) -> dict:
     rows = read_scalars(tensorboard_dir)
     summary = {"run": run, "phase_1_duration": phase_1_duration(config_gin),
-               "scalars": summarize(rows, required)}
+               "scalars": summarize(rows, required, tensorboard_dir)}
     csv_out.parent.mkdir(parents=True, exist_ok=True)
     with open(csv_out, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=["run", "tag", "step", "value"])

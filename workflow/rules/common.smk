@@ -66,3 +66,9 @@ def artefacts():
 
 def artefact_flags():
     return " ".join(f"{rule}={path}" for rule, paths in artefacts().items() for path in paths)
+
+
+def all_cores(wildcards):
+    """Training takes every core Snakemake was given (a function, so that commands which build no
+    jobs, such as `snakemake --unlock`, need no --cores)."""
+    return workflow.cores

@@ -16,7 +16,7 @@ rule prior:
         work="results/checkpoints/prior/{run}",
         budget=budget_flags("prior"),
         n_signal=config["audio"]["n_signal"],
-    threads: workflow.cores
+    threads: all_cores
     log:
         "results/logs/prior/{run}.log",
     benchmark:

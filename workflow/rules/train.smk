@@ -13,7 +13,7 @@ rule train:
         work="results/checkpoints/train/{run}",
         budget=budget_flags("train"),
         audio=audio_flags(),
-    threads: workflow.cores
+    threads: all_cores
     log:
         "results/logs/train/{run}.log",
     benchmark:

@@ -1,5 +1,7 @@
 # electone-rave: the whole study as one DAG.
-#   corpus -> preprocess -> train (baseline, electone) -> prior -> export -> scalars -> manifest
+#   corpus -> preprocess -> train (baseline, electone, noise ablation) -> prior -> export
+#   -> scalars, evaluation (reconstructions, prior generations, real-time factor), noise ablation
+#   -> figures -> manifest -> paper (paper/electone-rave.pdf)
 # Run:  snakemake --cores all                      (demo profile, configs/config.yaml)
 #       snakemake --cores all --config profile=smoke
 # dvc.yaml runs the same rules one job per stage (generated: `make dvc.yaml`).
@@ -21,10 +23,14 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/prior.smk"
 include: "workflow/rules/export.smk"
 include: "workflow/rules/scalars.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/figures.smk"
 include: "workflow/rules/manifest.smk"
+include: "workflow/rules/paper.smk"
 
 
 rule all:
     default_target: True
     input:
         rules.manifest.output,
+        rules.paper.output,

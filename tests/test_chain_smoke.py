@@ -41,7 +41,9 @@ def test_manifest_lists_every_artefact_with_its_hash(chain: Path):
     assert manifest["versions"]["torch"].startswith("2.5.0")
     assert len(manifest["git_commit"]) >= 40
     rules = {row["rule"] for row in manifest["artefacts"]}
-    assert rules == {"corpus", "preprocess", "train", "prior", "export", "export_with_prior", "scalars"}
+    assert rules == {"corpus", "preprocess", "train", "prior", "export", "export_with_prior", "scalars",
+                     "reconstruct", "evaluate_reconstructions", "generate_prior", "evaluate_prior", "realtime",
+                     "ablation", "figure_training_curves", "figure_spectrograms", "figure_ablation"}
     paths = {row["path"] for row in manifest["artefacts"]}
     for expected in ("results/export/baseline.ts", "results/export/electone.ts",
                      "results/export/electone_prior.ts", "results/train/electone/config.gin",
@@ -86,12 +88,15 @@ def test_prior_logged_its_loss(chain: Path):
 
 
 def call_method(model, method: str, batch: int) -> torch.Tensor:
-    """Call an nn~ method the way nn~ does: shapes from the model's `<method>_params`."""
+    """Call an nn~ method the way nn~ does: a buffer of B samples becomes B / in_ratio input
+    frames and B / out_ratio output frames (`<method>_params` = in channels, in ratio, out
+    channels, out ratio)."""
     in_channels, in_ratio, out_channels, out_ratio = (int(v) for v in getattr(model, f"{method}_params"))
-    frames = 8
-    x = torch.rand(batch, in_channels, frames * in_ratio) if method != "decode" else torch.randn(batch, in_channels, frames)
-    y = getattr(model, method)(x)
-    assert y.shape[0] == batch and y.shape[1] == out_channels
+    buffer = 4 * 2048
+    x = torch.rand(batch, in_channels, buffer // in_ratio) - 0.5
+    with torch.no_grad():
+        y = getattr(model, method)(x)
+    assert tuple(y.shape) == (batch, out_channels, buffer // out_ratio)
     assert torch.isfinite(y).all()
     return y
 
@@ -120,6 +125,44 @@ def test_stock_rave_export_with_prior_fails_where_ours_works(chain: Path, tmp_pa
 def test_second_run_has_nothing_to_do(chain: Path):
     done = run(["snakemake", "--cores", "all", "-n"], chain)
     assert "Nothing to be done" in done.stdout + done.stderr
+
+
+def planned_jobs(workdir: Path) -> set[str]:
+    """Rules `snakemake -n` would run, from its job-stats table."""
+    out = run(["snakemake", "-n", "--quiet", "rules"], workdir).stdout
+    rows = out.split("Job stats:", 1)[1].splitlines() if "Job stats:" in out else []
+    return {line.split()[0] for line in rows[3:] if line.strip() and not line.startswith("total")}
+
+
+def test_chain_ends_with_the_paper_figures_and_audio(chain: Path):
+    pdf = chain / "paper/electone-rave.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 50_000
+    for figure in ("training_curves", "spectrograms", "ablation"):
+        for ext in ("png", "pdf"):
+            assert (chain / f"results/figures/{figure}.{ext}").stat().st_size > 5_000
+    assert sorted(p.name for p in (chain / "results/audio/electone/prior").glob("*.wav")) == ["prior_00.wav"]
+    numbers = json.loads((chain / "results/paper/numbers.json").read_text())
+    assert numbers["profile"] == "smoke"
+    assert {r["run"] for r in numbers["runs"]} == {"baseline", "electone", "electone_no_noise", "baseline_noise"}
+    assert [r["noise_generator"] for r in numbers["runs"]] == [False, True, False, True]
+
+
+def test_a_changed_metric_rebuilds_exactly_what_depends_on_it(chain: Path):
+    result = chain / "results/eval/electone_no_noise/reconstruction.json"
+    data = json.loads(result.read_text())
+    data["mean"]["log_mel_l1"] += 1.0
+    result.write_text(json.dumps(data, indent=2))
+    assert planned_jobs(chain) == {"ablation", "figure_ablation", "manifest", "paper_numbers", "paper", "all"}
+
+    curves = chain / "results/figures/training_curves.png"
+    untouched = curves.stat().st_mtime_ns
+    paper_before = (chain / "paper/electone-rave.pdf").read_bytes()
+    run(["snakemake", "--cores", "all"], chain)
+    assert curves.stat().st_mtime_ns == untouched
+    assert (chain / "paper/electone-rave.pdf").read_bytes() != paper_before
+    numbers = json.loads((chain / "results/paper/numbers.json").read_text())
+    no_noise = next(r for r in numbers["runs"] if r["run"] == "electone_no_noise")
+    assert no_noise["reconstruction"]["log_mel_l1"] == pytest.approx(data["mean"]["log_mel_l1"])
 
 
 def test_dvc_agrees_nothing_is_stale_after_the_run(chain: Path):
@@ -183,3 +226,4 @@ def test_killed_training_resumes_from_its_last_checkpoint(chain: Path):
 def read_scalars_of(event_dir: Path) -> list[tuple[str, int]]:
     from electone_rave.tb_metrics import read_scalars
     return [(row["tag"], row["step"]) for row in read_scalars(event_dir)]
+

@@ -34,11 +34,20 @@ def broken(config: dict, edit) -> dict:
     (lambda c: c["audio"].update(n_signal=65536), "audio/n_signal"),
     (lambda c: c["runs"]["electone"].update(corpus="nope"), "runs/electone/corpus: unknown corpus 'nope'"),
     (lambda c: c["runs"]["electone"].update(gin=["configs/gin/missing.gin"]), "configs/gin/missing.gin does not exist"),
-    (lambda c: c["profiles"]["demo"]["train"].update(val_every=500), "val_every (500) must be smaller than PHASE_1_DURATION (180)"),
+    (lambda c: c["profiles"]["demo"]["train"].update(val_every=500), "val_every (500) must be smaller than PHASE_1_DURATION (100)"),
     (lambda c: c["profiles"]["demo"]["corpus"].update(files=2, heldout_files=2), "heldout_files must be < files"),
     (lambda c: c["profiles"]["demo"]["corpus"].update(seconds=3.0), "at least 2 are needed"),
     (lambda c: c["profiles"]["demo"]["train"].update(overrides=["PHASE_1_DURATION=180"]), "LATENT_SIZE is 128"),
 ])
 def test_bad_config_is_rejected_with_the_key_and_reason(config, edit, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        validate(broken(config, edit))
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda c: c["ablation"][0].update(without_noise="ghost"), "ablation/0/without_noise: unknown run 'ghost'"),
+    (lambda c: c["ablation"][0].update(with_noise="baseline"), "run 'baseline' trains on 'musicnet', not 'electone'"),
+])
+def test_ablation_pairs_must_name_runs_on_their_corpus(config, edit, message):
+    with pytest.raises(ConfigError, match=message):
         validate(broken(config, edit))

@@ -13,12 +13,13 @@ from pathlib import Path
 from .audio_check import BadAudioError
 from .config import ConfigError
 from .export import ExportError
+from .paper import PaperError
 from .preprocess import PreprocessError
 from .runs import IncompleteRunError
 from .tb_metrics import MissingScalarsError
 
 KNOWN_ERRORS = (BadAudioError, ConfigError, ExportError, PreprocessError, IncompleteRunError,
-                MissingScalarsError, FileNotFoundError)
+                MissingScalarsError, PaperError, FileNotFoundError)
 
 
 def add_budget(p: argparse.ArgumentParser) -> None:
@@ -89,6 +90,69 @@ def cmd_manifest(a):
     build(artefacts, a.profile, a.seed, a.out)
 
 
+def cmd_reconstruct(a):
+    from .evaluation.reconstruct import reconstruct_heldout
+    reconstruct_heldout(a.run, a.manifest, a.out, a.seed)
+
+
+def cmd_evaluate_reconstructions(a):
+    from .evaluation.evaluate import evaluate_reconstructions
+    evaluate_reconstructions(a.manifest, a.reconstructions, a.run_name, a.out)
+
+
+def cmd_generate_prior(a):
+    from .evaluation.prior_generation import write_generations
+    write_generations(a.model, a.out, a.count, a.seconds, a.seed)
+
+
+def cmd_evaluate_prior(a):
+    from .evaluation.evaluate import evaluate_generations
+    evaluate_generations(a.manifest, a.generations, a.run_name, a.out)
+
+
+def cmd_realtime(a):
+    from .evaluation.realtime import realtime_factor
+    from .manifest import write_json
+    write_json(realtime_factor(a.model, a.buffer, a.threads, a.seconds), a.out)
+
+
+def cmd_ablation(a):
+    from .evaluation.ablation import compare
+    pairs = [dict(zip(("corpus", "with_noise", "without_noise"), item.split(":"))) for item in a.pair]
+    compare(pairs, a.eval_dir, a.seeds, a.out)
+
+
+def cmd_figure_training(a):
+    from .figures.training_curves import plot
+    runs = {}
+    for item in a.run:
+        name, csv_path, summary = item.split("=", 1)[0], *item.split("=", 1)[1].split(",")
+        runs[name] = (Path(csv_path), Path(summary))
+    plot(runs, a.out)
+
+
+def cmd_figure_spectrograms(a):
+    from .figures.spectrograms import panels_for, plot
+    folders = [(item.split("=", 1)[0], Path(item.split("=", 1)[1])) for item in a.reconstruction]
+    plot(panels_for(a.manifest, folders, a.prior), a.out, a.seconds)
+
+
+def cmd_figure_ablation(a):
+    from .figures.ablation_bars import plot
+    plot(a.ablation, a.out)
+
+
+def cmd_paper_numbers(a):
+    from .config import load
+    from .paper_numbers import gather
+    gather(load(a.config, {"profile": a.profile}), a.results, a.out)
+
+
+def cmd_paper(a):
+    from .paper import build
+    build(a.source, a.numbers, a.figures, a.out)
+
+
 def cmd_dvc_stages(a):
     from .dvc_stages import write_dvc_yaml
     write_dvc_yaml(a.out)
@@ -154,6 +218,82 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--artefact", nargs="+", required=True, help="RULE=PATH")
     p.set_defaults(func=cmd_manifest)
+
+    p = sub.add_parser("reconstruct", help="reconstruct a corpus's held-out files with a trained run")
+    p.add_argument("--run", type=Path, required=True, help="run directory (config.gin, model.ckpt)")
+    p.add_argument("--manifest", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.set_defaults(func=cmd_reconstruct)
+
+    p = sub.add_parser("evaluate-reconstructions", help="metrics of held-out reconstructions, as JSON")
+    p.add_argument("--manifest", type=Path, required=True)
+    p.add_argument("--reconstructions", type=Path, required=True)
+    p.add_argument("--run-name", required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_evaluate_reconstructions)
+
+    p = sub.add_parser("generate-prior", help="unconditional audio from an exported model's prior")
+    p.add_argument("--model", type=Path, required=True, help="exported .ts with a prior method")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--seconds", type=float, required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.set_defaults(func=cmd_generate_prior)
+
+    p = sub.add_parser("evaluate-prior", help="feature statistics of prior generations vs the training audio")
+    p.add_argument("--manifest", type=Path, required=True)
+    p.add_argument("--generations", type=Path, required=True)
+    p.add_argument("--run-name", required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_evaluate_prior)
+
+    p = sub.add_parser("realtime", help="real-time factor of an exported streaming model on the CPU")
+    p.add_argument("--model", type=Path, required=True)
+    p.add_argument("--buffer", type=int, required=True)
+    p.add_argument("--threads", type=int, required=True)
+    p.add_argument("--seconds", type=float, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_realtime)
+
+    p = sub.add_parser("ablation", help="compare the noise-ablation pairs of runs")
+    p.add_argument("--pair", nargs="+", required=True, help="CORPUS:RUN_WITH_NOISE:RUN_WITHOUT_NOISE")
+    p.add_argument("--seeds", type=int, nargs="+", required=True)
+    p.add_argument("--eval-dir", type=Path, required=True, help="holds <run>/reconstruction.json")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_ablation)
+
+    p = sub.add_parser("figure-training", help="figure: the seed's training curves, runs overlaid")
+    p.add_argument("--run", nargs="+", required=True, help="RUN=SCALARS_CSV,SUMMARY_JSON")
+    p.add_argument("--out", type=Path, required=True, help="PNG path; the PDF is written beside it")
+    p.set_defaults(func=cmd_figure_training)
+
+    p = sub.add_parser("figure-spectrograms", help="figure: log-mel spectrograms of originals, reconstructions, prior")
+    p.add_argument("--manifest", type=Path, required=True, help="the first held-out file is shown")
+    p.add_argument("--reconstruction", nargs="+", required=True, help="TITLE=FOLDER of reconstructions")
+    p.add_argument("--prior", type=Path, required=True, help="folder of prior generations")
+    p.add_argument("--seconds", type=float, default=6.0)
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_figure_spectrograms)
+
+    p = sub.add_parser("figure-ablation", help="figure: the noise ablation bar chart")
+    p.add_argument("--ablation", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_figure_ablation)
+
+    p = sub.add_parser("paper-numbers", help="gather every number the paper cites into one JSON")
+    p.add_argument("--config", type=Path, required=True)
+    p.add_argument("--profile", required=True)
+    p.add_argument("--results", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_paper_numbers)
+
+    p = sub.add_parser("paper", help="typeset the paper (Typst) from the numbers and figures")
+    p.add_argument("--source", type=Path, required=True)
+    p.add_argument("--numbers", type=Path, required=True)
+    p.add_argument("--figures", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_paper)
 
     p = sub.add_parser("dvc-stages", help="write dvc.yaml from the Snakemake DAG")
     p.add_argument("--out", type=Path, default=Path("dvc.yaml"))

@@ -70,6 +70,15 @@ def check_semantics(config: dict) -> None:
             if not Path(gin_file).is_file():  # relative to the workflow directory, like every path
                 raise ConfigError(f"configs: runs/{run}: gin file {gin_file} does not exist")
 
+    for i, pair in enumerate(config["ablation"]):
+        for role in ("with_noise", "without_noise"):
+            run = pair[role]
+            if run not in config["runs"]:
+                raise ConfigError(f"configs: ablation/{i}/{role}: unknown run {run!r}")
+            if config["runs"][run]["corpus"] != pair["corpus"]:
+                raise ConfigError(f"configs: ablation/{i}/{role}: run {run!r} trains on "
+                                  f"{config['runs'][run]['corpus']!r}, not {pair['corpus']!r}")
+
     corpus = prof["corpus"]
     if corpus["heldout_files"] >= corpus["files"]:
         raise ConfigError(f"configs: profiles/{name}/corpus: heldout_files must be < files")

@@ -27,6 +27,10 @@ def run_db(wildcards):
     return f"results/preprocess/{run_corpus(wildcards)}"
 
 
+def run_manifest(wildcards):
+    return f"data/manifests/{run_corpus(wildcards)}.json"
+
+
 def run_gin(wildcards):
     return config["runs"][wildcards.run]["gin"]
 
@@ -61,6 +65,15 @@ def artefacts():
         "export_with_prior": expand(rules.export_with_prior.output, run=PRIOR_RUNS),
         "scalars": expand(list(rules.scalars.output), run=RUNS, stage="train")
         + expand(list(rules.scalars.output), run=PRIOR_RUNS, stage="prior"),
+        "reconstruct": expand(rules.reconstruct.output, run=RUNS),
+        "evaluate_reconstructions": expand(rules.evaluate_reconstructions.output, run=RUNS),
+        "generate_prior": expand(rules.generate_prior.output, run=PRIOR_RUNS),
+        "evaluate_prior": expand(rules.evaluate_prior.output, run=PRIOR_RUNS),
+        "realtime": expand(rules.realtime.output, run=RUNS),
+        "ablation": list(rules.ablation.output),
+        "figure_training_curves": list(rules.figure_training_curves.output),
+        "figure_spectrograms": list(rules.figure_spectrograms.output),
+        "figure_ablation": list(rules.figure_ablation.output),
     }
 
 

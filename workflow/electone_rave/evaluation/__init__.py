@@ -1,0 +1,1 @@
+"""Evaluation of trained models: audio metrics, reconstructions, prior generations, real-time factor."""

@@ -1,0 +1,55 @@
+"""results/paper/numbers.json: every number the paper cites, gathered from the result files.
+
+The paper (paper/electone-rave.typ) reads only this file, so no number is typed by hand and a
+changed result reaches the text through the DAG.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .manifest import write_json
+
+FIDELITIES = ("0.8", "0.9", "0.95", "0.99")
+
+
+def read(path: Path) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def run_numbers(run: str, spec: dict, results: Path) -> dict:
+    summary = read(results / "metrics" / run / "train_summary.json")
+    scalars = summary["scalars"]
+    reconstruction = read(results / "eval" / run / "reconstruction.json")
+    return {
+        "run": run, "corpus": spec["corpus"], "gin": spec["gin"], "prior": spec["prior"],
+        "noise_generator": "NoiseGeneratorV2" in (results / "train" / run / "config.gin").read_text(),
+        "steps": max(s["last_step"] for s in scalars.values()) + 1,
+        "phase_1_duration": summary["phase_1_duration"],
+        "final_validation": scalars["validation"]["last"],
+        "latent_dims_for_fidelity": {f: scalars[f"fidelity_{f}"]["last"] for f in FIDELITIES
+                                     if f"fidelity_{f}" in scalars},
+        "reconstruction": {**reconstruction["mean"], "frechet_mfcc_distance": reconstruction["frechet_mfcc_distance"]},
+        "heldout_files": len(reconstruction["files"]),
+        "realtime": read(results / "eval" / run / "realtime.json"),
+    }
+
+
+def gather(config: dict, results: Path, out: Path) -> dict:
+    manifest = read(results / "manifest.json")
+    first_run = next(iter(config["runs"]))
+    provenance = read(results / "train" / first_run / "provenance.json")
+    profile = config["profiles"][config["profile"]]
+    numbers = {
+        "profile": config["profile"], "seed": config["seed"], "git_commit": manifest["git_commit"],
+        "versions": manifest["versions"], "hardware": provenance["hardware"],
+        "corpus": profile["corpus"], "train": {k: profile["train"][k] for k in ("max_steps", "batch", "overrides")},
+        "audio": config["audio"],
+        "runs": [run_numbers(run, spec, results) for run, spec in config["runs"].items()],
+        "priors": [{"run": run, **read(results / "eval" / run / "prior.json")}
+                   for run, spec in config["runs"].items() if spec["prior"]],
+        "ablation": read(results / "eval" / "ablation.json"),
+    }
+    write_json(numbers, out)
+    return numbers

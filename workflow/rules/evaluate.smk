@@ -1,0 +1,82 @@
+EVAL = PROFILE["evaluation"]
+
+
+rule reconstruct:
+    """Reconstruct the held-out files of a run's corpus (RAVE's forward pass, from the checkpoint)."""
+    input:
+        ckpt=rules.train.output.ckpt,
+        gin=rules.train.output.gin,
+        manifest=run_manifest,
+    output:
+        directory("results/audio/{run}/reconstructions"),
+    params:
+        run=rules.train.params.out,
+        seed=config["seed"],
+    log:
+        "results/logs/reconstruct/{run}.log",
+    shell:
+        "electone-rave reconstruct --run {params.run} --manifest {input.manifest} --out {output}"
+        " --seed {params.seed} > {log} 2>&1"
+
+
+rule evaluate_reconstructions:
+    """Spectral, mel, loudness, flatness, centroid and Fréchet-MFCC errors on held-out audio."""
+    input:
+        reconstructions=rules.reconstruct.output,
+        manifest=run_manifest,
+    output:
+        "results/eval/{run}/reconstruction.json",
+    log:
+        "results/logs/evaluate_reconstructions/{run}.log",
+    shell:
+        "electone-rave evaluate-reconstructions --manifest {input.manifest} --reconstructions {input.reconstructions}"
+        " --run-name {wildcards.run} --out {output} > {log} 2>&1"
+
+
+rule generate_prior:
+    """Unconditional audio from the exported model's prior, chained prior -> decode as in nn~."""
+    input:
+        rules.export_with_prior.output,
+    output:
+        directory("results/audio/{run}/prior"),
+    params:
+        examples=EVAL["prior_examples"],
+        seconds=EVAL["prior_seconds"],
+        seed=config["seed"],
+    log:
+        "results/logs/generate_prior/{run}.log",
+    shell:
+        "electone-rave generate-prior --model {input} --out {output} --count {params.examples}"
+        " --seconds {params.seconds} --seed {params.seed} > {log} 2>&1"
+
+
+rule evaluate_prior:
+    """Feature statistics of the prior's generations against the training audio."""
+    input:
+        generations=rules.generate_prior.output,
+        manifest=run_manifest,
+    output:
+        "results/eval/{run}/prior.json",
+    log:
+        "results/logs/evaluate_prior/{run}.log",
+    shell:
+        "electone-rave evaluate-prior --manifest {input.manifest} --generations {input.generations}"
+        " --run-name {wildcards.run} --out {output} > {log} 2>&1"
+
+
+rule realtime:
+    """Real-time factor of the exported streaming model on the CPU, one nn~ buffer at a time."""
+    input:
+        rules.export.output,
+    output:
+        "results/eval/{run}/realtime.json",
+    params:
+        buffer=config["evaluation"]["realtime_buffer"],
+        threads=config["evaluation"]["realtime_threads"],
+        seconds=EVAL["realtime_seconds"],
+    threads: config["evaluation"]["realtime_threads"]
+    log:
+        "results/logs/realtime/{run}.log",
+    shell:
+        "electone-rave realtime --model {input} --buffer {params.buffer} --threads {params.threads}"
+        " --seconds {params.seconds} --out {output} > {log} 2>&1"

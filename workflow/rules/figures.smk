@@ -1,0 +1,70 @@
+ABLATION_RUNS = sorted({pair[role] for pair in config["ablation"] for role in ("with_noise", "without_noise")})
+# The spectrogram figure shows the first Electone-like held-out file through the runs of the
+# first ablation pair, and the prior's first generation.
+SPECTRO_PAIR = config["ablation"][0]
+SPECTRO_PRIOR_RUN = PRIOR_RUNS[0]
+
+
+rule ablation:
+    """The noise ablation: each pair's reconstruction metrics with and without the noise generator."""
+    input:
+        expand(rules.evaluate_reconstructions.output, run=ABLATION_RUNS),
+    output:
+        "results/eval/ablation.json",
+    params:
+        pairs=" ".join(f"{p['corpus']}:{p['with_noise']}:{p['without_noise']}" for p in config["ablation"]),
+        seed=config["seed"],
+    log:
+        "results/logs/ablation.log",
+    shell:
+        "electone-rave ablation --pair {params.pairs} --seeds {params.seed} --eval-dir results/eval"
+        " --out {output} > {log} 2>&1"
+
+
+rule figure_training_curves:
+    """Figure: pred_real, pred_fake, both spectral distances, feature matching, adversarial, validation."""
+    input:
+        csv=expand(rules.scalars.output.csv, run=RUNS, stage="train"),
+        json=expand(rules.scalars.output.json, run=RUNS, stage="train"),
+    output:
+        png=report("results/figures/training_curves.png", category="Training"),
+        pdf="results/figures/training_curves.pdf",
+    params:
+        runs=" ".join(f"{run}={csv},{js}" for run, csv, js in zip(RUNS,
+            expand(rules.scalars.output.csv, run=RUNS, stage="train"),
+            expand(rules.scalars.output.json, run=RUNS, stage="train"))),
+    log:
+        "results/logs/figures/training_curves.log",
+    shell:
+        "electone-rave figure-training --run {params.runs} --out {output.png} > {log} 2>&1"
+
+
+rule figure_spectrograms:
+    """Figure: a held-out Electone-like file, its reconstructions with and without noise, a prior generation."""
+    input:
+        manifest=f"data/manifests/{SPECTRO_PAIR['corpus']}.json",
+        with_noise=f"results/audio/{SPECTRO_PAIR['with_noise']}/reconstructions",
+        without_noise=f"results/audio/{SPECTRO_PAIR['without_noise']}/reconstructions",
+        prior=f"results/audio/{SPECTRO_PRIOR_RUN}/prior",
+    output:
+        png=report("results/figures/spectrograms.png", category="Audio"),
+        pdf="results/figures/spectrograms.pdf",
+    log:
+        "results/logs/figures/spectrograms.log",
+    shell:
+        "electone-rave figure-spectrograms --manifest {input.manifest}"
+        " --reconstruction 'with noise={input.with_noise}' 'without noise={input.without_noise}'"
+        " --prior {input.prior} --out {output.png} > {log} 2>&1"
+
+
+rule figure_ablation:
+    """Figure: the noise ablation bar chart with per-seed points."""
+    input:
+        rules.ablation.output,
+    output:
+        png=report("results/figures/ablation.png", category="Ablation"),
+        pdf="results/figures/ablation.pdf",
+    log:
+        "results/logs/figures/ablation.log",
+    shell:
+        "electone-rave figure-ablation --ablation {input} --out {output.png} > {log} 2>&1"

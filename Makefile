@@ -29,6 +29,7 @@ demo: setup
 	$(RUN) snakemake --cores all
 	$(RUN) dvc commit --force --quiet
 	$(RUN) snakemake --cores all --touch --quiet
+	$(RUN) snakemake --report results/report.html
 
 test: setup
 	$(RUN) pytest

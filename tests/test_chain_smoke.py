@@ -176,6 +176,17 @@ def test_dvc_agrees_nothing_is_stale_after_the_run(chain: Path):
     assert "didn't change, skipping" in dry_run and "Running stage" not in dry_run
 
 
+def test_report_plots_and_metrics_views(chain: Path):
+    run(["snakemake", "--report", "results/report.html"], chain)
+    report = (chain / "results/report.html").read_text(errors="replace")
+    assert "training_curves.png" in report and "electone-rave.pdf" in report
+    plots = json.loads(run(["dvc", "plots", "show", "--json"], chain).stdout)["data"]
+    assert {"train_validation", "train_pred_real", "prior_latent_prediction"} <= set(plots)
+    metrics = json.loads(run(["dvc", "metrics", "show", "--json"], chain).stdout)
+    shown = next(iter(metrics.values()))["data"]
+    assert "results/eval/electone/reconstruction.json" in shown and "results/eval/ablation.json" in shown
+
+
 def test_a_dvc_stage_runs_its_snakemake_rule(chain: Path):
     log = chain / "results/logs/export/electone.log"
     before = log.stat().st_mtime_ns

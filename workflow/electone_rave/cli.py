@@ -78,7 +78,7 @@ def cmd_export(a):
 
 def cmd_metrics(a):
     from .tb_metrics import export_metrics
-    export_metrics(a.tensorboard, a.config_gin, a.run, a.csv, a.json, tuple(a.require))
+    export_metrics(a.tensorboard, a.config_gin, a.run, a.csv, a.json, tuple(a.require), a.curves)
 
 
 def cmd_manifest(a):
@@ -210,6 +210,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", type=Path, required=True)
     p.add_argument("--json", type=Path, required=True)
     p.add_argument("--require", nargs="*", default=[], help="tags that must be present")
+    p.add_argument("--curves", type=Path, help="also write the required tags as one column each (for dvc plots)")
     p.set_defaults(func=cmd_metrics)
 
     p = sub.add_parser("manifest", help="write results/manifest.json")

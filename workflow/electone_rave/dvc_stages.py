@@ -22,8 +22,9 @@ CONFIG_FILE = "configs/config.yaml"
 # Code every job depends on besides its rule file (DVC hashes directories by content).
 WORKFLOW_CODE = ["Snakefile", "workflow/rules/common.smk", "workflow/schemas/config.schema.yaml",
                  "workflow/electone_rave"]
-# Outputs DVC shows with `dvc metrics show/diff`.
-METRICS_SUFFIX = "_summary.json"
+def is_metrics(path: str) -> bool:
+    """Outputs DVC shows with `dvc metrics show/diff`: training summaries and evaluation results."""
+    return path.endswith("_summary.json") or (path.startswith("results/eval/") and path.endswith(".json"))
 HEADER = ("# GENERATED from the Snakefile by `make dvc.yaml` (electone-rave dvc-stages): do not edit.\n"
           "# One stage per Snakemake job; tests/test_dvc_agreement.py fails if this file is stale.\n")
 
@@ -73,7 +74,7 @@ def snakemake_jobs(snakefile: Path = Path("Snakefile")) -> list[Job]:
 
 def stage(job: Job, params: list) -> dict:
     deps = sorted(set(job.inputs) | {job.rule_file, *WORKFLOW_CODE})
-    metrics = [path for path in job.outputs if path.endswith(METRICS_SUFFIX)]
+    metrics = [path for path in job.outputs if is_metrics(path)]
     entry = {
         "cmd": f"snakemake --cores all --allowed-rules {job.rule} --forcerun {job.rule} -- "
                + " ".join(job.outputs),
@@ -98,13 +99,26 @@ class _NoAliasDumper(yaml.SafeDumper):
         return True
 
 
+def plots(jobs: list[Job]) -> list:
+    """`dvc plots show`: each curve across runs (from the *_curves.csv outputs) and the figures."""
+    from .tb_metrics import PRIOR_TAGS, SEED_TAGS
+
+    outputs = [path for job in jobs for path in job.outputs]
+    definitions = []
+    for stage_name, tags in (("train", SEED_TAGS), ("prior", PRIOR_TAGS)):
+        curves = [p for p in outputs if p.endswith(f"/{stage_name}_curves.csv")]
+        if curves:
+            definitions += [{f"{stage_name}_{tag}": {"x": "step", "y": {c: tag for c in curves}}} for tag in tags]
+    return definitions + [p for p in outputs if p.startswith("results/figures/") and p.endswith(".png")]
+
+
 def render(jobs: list[Job], params: list) -> str:
     stages = {job.stage_name: stage(job, params) for job in jobs}
     if len(stages) != len(jobs):
         raise ValueError("two Snakemake jobs map to the same DVC stage name")
     out = io.StringIO()
     out.write(HEADER)
-    yaml.dump({"stages": stages}, out, Dumper=_NoAliasDumper, sort_keys=False, width=200)
+    yaml.dump({"stages": stages, "plots": plots(jobs)}, out, Dumper=_NoAliasDumper, sort_keys=False, width=200)
     return out.getvalue()
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 # The seed's six curves plus validation: the figures and the paper read these.
 SEED_TAGS = ("pred_real", "pred_fake", "multiband_spectral_distance", "fullband_spectral_distance",
              "feature_matching", "adversarial", "validation")
+# What `rave train_prior` logs.
+PRIOR_TAGS = ("latent_prediction", "validation")
 
 
 class MissingScalarsError(ValueError):
@@ -59,8 +61,21 @@ def summarize(rows: list[dict], required: tuple[str, ...], source: Path | str = 
     return summary
 
 
+def write_wide(rows: list[dict], tags: tuple[str, ...], out: Path) -> None:
+    """One row per step that logged any of `tags`, one column per tag (empty where not logged):
+    the shape `dvc plots` reads."""
+    by_step: dict[int, dict[str, float]] = {}
+    for r in rows:
+        if r["tag"] in tags:
+            by_step.setdefault(r["step"], {})[r["tag"]] = r["value"]
+    with open(out, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["step", *tags])
+        writer.writeheader()
+        writer.writerows({"step": step, **values} for step, values in sorted(by_step.items()))
+
+
 def export_metrics(tensorboard_dir: Path, config_gin: Path, run: str, csv_out: Path, json_out: Path,
-                   required: tuple[str, ...] = ()) -> dict:
+                   required: tuple[str, ...] = (), wide_out: Path | None = None) -> dict:
     rows = read_scalars(tensorboard_dir)
     summary = {"run": run, "phase_1_duration": phase_1_duration(config_gin),
                "scalars": summarize(rows, required, tensorboard_dir)}
@@ -70,4 +85,6 @@ def export_metrics(tensorboard_dir: Path, config_gin: Path, run: str, csv_out: P
         writer.writeheader()
         writer.writerows({"run": run, **r} for r in rows)
     json_out.write_text(json.dumps(summary, indent=2) + "\n")
+    if wide_out is not None:
+        write_wide(rows, tuple(required), wide_out)
     return summary

@@ -1,8 +1,9 @@
+from electone_rave.tb_metrics import PRIOR_TAGS, SEED_TAGS
+
 REQUIRED_TAGS = {
     # The seed's six curves and validation: both RAVE phases must have run.
-    "train": "pred_real pred_fake multiband_spectral_distance fullband_spectral_distance"
-    " feature_matching adversarial validation",
-    "prior": "latent_prediction validation",
+    "train": " ".join(SEED_TAGS),
+    "prior": " ".join(PRIOR_TAGS),
 }
 
 
@@ -11,17 +12,19 @@ def required_tags(wildcards):
 
 
 rule scalars:
-    """Export a run's TensorBoard scalars to a tidy CSV and a JSON summary."""
+    """Export a run's TensorBoard scalars: tidy CSV, JSON summary, and the required curves for dvc plots."""
     input:
         tensorboard="results/{stage}/{run}/tensorboard",
         gin="results/{stage}/{run}/config.gin",
     output:
         csv="results/metrics/{run}/{stage}_scalars.csv",
         json="results/metrics/{run}/{stage}_summary.json",
+        curves="results/metrics/{run}/{stage}_curves.csv",
     params:
         require=required_tags,
     log:
         "results/logs/scalars/{run}_{stage}.log",
     shell:
         "electone-rave metrics --tensorboard {input.tensorboard} --config-gin {input.gin}"
-        " --run {wildcards.run} --csv {output.csv} --json {output.json} --require {params.require} > {log} 2>&1"
+        " --run {wildcards.run} --csv {output.csv} --json {output.json} --require {params.require}"
+        " --curves {output.curves} > {log} 2>&1"

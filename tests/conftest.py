@@ -27,7 +27,8 @@ def source_files() -> list[str]:
     """What a fresh clone would hold: tracked files plus new, not-ignored ones."""
     listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
                             cwd=REPO, capture_output=True, text=True, check=True).stdout
-    return [f for f in listed.split("\0") if f and (REPO / f).is_file()]
+    # dvc.lock records this checkout's own runs (uncommitted, see README); a clone has none.
+    return [f for f in listed.split("\0") if f and f != "dvc.lock" and (REPO / f).is_file()]
 
 
 def make_workspace(dest: Path, profile: str) -> Path:

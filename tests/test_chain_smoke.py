@@ -115,7 +115,8 @@ def test_exported_models_answer_nn_tilde_methods_at_batch_1_and_4(chain: Path, n
 
 def test_stock_rave_export_with_prior_fails_where_ours_works(chain: Path, tmp_path: Path):
     """Documents the upstream bug the fix exists for: if RAVE fixes it, this test says so."""
-    rave = shutil.which("rave", path=str(Path(__import__("sys").executable).parent))
+    rave = shutil.which("rave", path=str(Path(sys.executable).parent))
+    assert rave is not None, "the rave CLI is not installed in the venv"
     done = run([rave, "export", f"--run={chain}/results/train/electone", f"--prior={chain}/results/prior/electone",
                 f"--output={tmp_path}", "--streaming"], tmp_path, check=False)
     assert done.returncode != 0
@@ -206,7 +207,9 @@ def latest_saved_step(work_dir: Path, since: float) -> int:
 def test_killed_training_resumes_from_its_last_checkpoint(chain: Path):
     """Last in this module: it retrains the Electone run with a longer budget."""
     config = chain / "configs/config.yaml"
-    config.write_text(config.read_text().replace("      max_steps: 6\n", "      max_steps: 16\n", 1))
+    longer = config.read_text().replace("      max_steps: 6\n", "      max_steps: 16\n", 1)
+    assert "max_steps: 16" in longer, "the smoke train budget moved: update this test"
+    config.write_text(longer)
     target = ["snakemake", "--cores", "all", "--allowed-rules", "train", "--", "results/train/electone/model.ckpt"]
     work = chain / "results/checkpoints/train/electone"
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}

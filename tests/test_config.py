@@ -34,7 +34,7 @@ def broken(config: dict, edit) -> dict:
     (lambda c: c["audio"].update(n_signal=65536), "audio/n_signal"),
     (lambda c: c["runs"]["electone"].update(corpus="nope"), "runs/electone/corpus: unknown corpus 'nope'"),
     (lambda c: c["runs"]["electone"].update(gin=["configs/gin/missing.gin"]), "configs/gin/missing.gin does not exist"),
-    (lambda c: c["profiles"]["demo"]["train"].update(val_every=500), "val_every (500) must be smaller than PHASE_1_DURATION (100)"),
+    (lambda c: c["profiles"]["demo"]["train"].update(val_every=500), "val_every (500) must be smaller than PHASE_1_DURATION (80)"),
     (lambda c: c["profiles"]["demo"]["corpus"].update(files=2, heldout_files=2), "heldout_files must be < files"),
     (lambda c: c["profiles"]["demo"]["corpus"].update(seconds=3.0), "at least 2 are needed"),
     (lambda c: c["profiles"]["demo"]["train"].update(overrides=["PHASE_1_DURATION=180"]), "LATENT_SIZE is 128"),

@@ -61,14 +61,15 @@ def cmd_train(a):
     from .training import rave_train_flags, run_training
     budget = budget_of(a)
     flags = rave_train_flags(a.name, a.db, a.work, a.gin, budget, a.sample_rate, a.channels, a.n_signal, a.gpu)
-    run_training("train", flags, a.gin, a.seed, budget, a.work, a.out)
+    run_training("train", flags, a.gin, a.seed, budget, a.work, a.out, [str(a.db / "data.mdb")])
 
 
 def cmd_train_prior(a):
     from .training import rave_train_prior_flags, run_training
     budget = budget_of(a)
-    flags = rave_train_prior_flags(a.name, a.model, a.db, a.work, a.gin, budget, a.n_signal, a.gpu)
-    run_training("train_prior", flags, a.gin, a.seed, budget, a.work, a.out)
+    flags = rave_train_prior_flags(a.name, a.model, a.db, a.work, a.gin, budget, a.n_signal, a.fidelity, a.gpu)
+    run_training("train_prior", flags, a.gin, a.seed, budget, a.work, a.out,
+                 [str(a.db / "data.mdb"), str(a.model / "model.ckpt")])
 
 
 def cmd_export(a):
@@ -192,6 +193,8 @@ def parser() -> argparse.ArgumentParser:
     add_budget(p)
     p.add_argument("--model", type=Path, required=True, help="trained RAVE run directory")
     p.add_argument("--n-signal", type=int, required=True, help="training window in samples")
+    p.add_argument("--fidelity", type=float, required=True,
+                   help="the export fidelity: the prior models the latent dimensions it keeps")
     p.set_defaults(func=cmd_train_prior)
 
     p = sub.add_parser("export", help="export a run to TorchScript for nn~ (rave export)")

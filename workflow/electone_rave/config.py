@@ -70,6 +70,9 @@ def check_semantics(config: dict) -> None:
             if not Path(gin_file).is_file():  # relative to the workflow directory, like every path
                 raise ConfigError(f"configs: runs/{run}: gin file {gin_file} does not exist")
 
+    if not any(spec["prior"] for spec in config["runs"].values()):
+        raise ConfigError("configs: runs: no run has `prior: true`; the prior, its generations and "
+                          "the paper's prior section need one")
     for i, pair in enumerate(config["ablation"]):
         for role in ("with_noise", "without_noise"):
             run = pair[role]

@@ -6,16 +6,15 @@ changed result reaches the text through the DAG.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from .manifest import write_json
+from .manifest import read_json, write_json
 
 FIDELITIES = ("0.8", "0.9", "0.95", "0.99")
 
 
 def read(path: Path) -> dict:
-    return json.loads(Path(path).read_text())
+    return read_json(path)
 
 
 def run_numbers(run: str, spec: dict, results: Path) -> dict:
@@ -25,10 +24,11 @@ def run_numbers(run: str, spec: dict, results: Path) -> dict:
     return {
         "run": run, "corpus": spec["corpus"], "gin": spec["gin"], "prior": spec["prior"],
         "noise_generator": "NoiseGeneratorV2" in (results / "train" / run / "config.gin").read_text(),
-        "steps": max(s["last_step"] for s in scalars.values()) + 1,
+        "steps": read(results / "train" / run / "provenance.json")["global_step"],
         "phase_1_duration": summary["phase_1_duration"],
         "final_validation": scalars["validation"]["last"],
-        "latent_dims_for_fidelity": {f: scalars[f"fidelity_{f}"]["last"] for f in FIDELITIES
+        # RAVE logs argmax(cumulative variance > f): an index, so the dimensions needed are one more.
+        "latent_dims_for_fidelity": {f: scalars[f"fidelity_{f}"]["last"] + 1 for f in FIDELITIES
                                      if f"fidelity_{f}" in scalars},
         "reconstruction": {**reconstruction["mean"], "frechet_mfcc_distance": reconstruction["frechet_mfcc_distance"]},
         "heldout_files": len(reconstruction["files"]),

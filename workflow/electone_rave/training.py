@@ -53,18 +53,33 @@ def rave_train_flags(name: str, db: Path, work_dir: Path, gin_files: list[str], 
             *common_flags(budget, gin_files, gpus), f"--override=SAMPLING_RATE={sample_rate}"]
 
 
+def exported_latent_size(model_ckpt: Path, fidelity: float) -> int:
+    """The latent dimensions `rave export --fidelity` keeps (scripts/export.py's own rule)."""
+    import numpy as np
+    import torch
+
+    explained = torch.load(model_ckpt, map_location="cpu", weights_only=False)["state_dict"]["fidelity"]
+    return max(int(np.argmax(explained.numpy() > fidelity)), 1)
+
+
 def rave_train_prior_flags(name: str, model_dir: Path, db: Path, work_dir: Path, gin_files: list[str],
-                           budget: StepBudget, n_signal: int, gpus: list[int] | None = None) -> list[str]:
+                           budget: StepBudget, n_signal: int, fidelity: float,
+                           gpus: list[int] | None = None) -> list[str]:
     # train_prior's default window is the prior's receptive field alone, but its diagonal shift
     # then crops latent_size - 1 frames, leaving small priors a single frame: use the RAVE window.
+    latent_size = exported_latent_size(Path(model_dir) / "model.ckpt", fidelity)
     return [f"--name={name}", f"--model={model_dir}", f"--db_path={db}", f"--out_path={work_dir}",
-            f"--n_signal={n_signal}", *common_flags(budget, gin_files, gpus)]
+            f"--n_signal={n_signal}", *common_flags(budget, gin_files, gpus),
+            f"--override=VariationalPrior.latent_size={latent_size}"]
 
 
 def run_training(command: str, flags: list[str], gin_files: list[str], seed: int, budget: StepBudget,
-                 work_dir: Path, out_dir: Path) -> dict:
-    """Run `rave <command>` to budget.max_steps, resuming from work_dir when possible."""
-    key = runs.run_key([command, f"--seed={seed}", *flags], gin_files)
+                 work_dir: Path, out_dir: Path, data_files: list[str]) -> dict:
+    """Run `rave <command>` to budget.max_steps, resuming from work_dir when possible.
+
+    A run resumes only if its command, gin files and data files (database, pretrained model) are
+    byte-identical to the interrupted one's."""
+    key = runs.run_key([command, f"--seed={seed}", *flags], gin_files + data_files)
     resume = runs.prepare(work_dir, key)
     cmd = [sys.executable, "-m", "electone_rave.rave_launcher", f"--seed={seed}", command, *flags]
     if resume is not None:

@@ -74,7 +74,7 @@ rule realtime:
         buffer=config["evaluation"]["realtime_buffer"],
         threads=config["evaluation"]["realtime_threads"],
         seconds=EVAL["realtime_seconds"],
-    threads: config["evaluation"]["realtime_threads"]
+    threads: all_cores  # alone on the machine, so other jobs do not disturb the timing
     log:
         "results/logs/realtime/{run}.log",
     shell:

@@ -8,6 +8,7 @@ rule paper_numbers:
         expand(rules.evaluate_prior.output, run=PRIOR_RUNS),
         expand(rules.scalars.output.json, run=RUNS, stage="train"),
         expand(rules.train.output.gin, run=RUNS),
+        expand(rules.train.output.provenance, run=RUNS),
         config="configs/config.yaml",
     output:
         "results/paper/numbers.json",

@@ -16,6 +16,7 @@ rule prior:
         work="results/checkpoints/prior/{run}",
         budget=budget_flags("prior"),
         n_signal=config["audio"]["n_signal"],
+        fidelity=config["export"]["fidelity"],
     threads: all_cores
     log:
         "results/logs/prior/{run}.log",
@@ -23,4 +24,5 @@ rule prior:
         "results/benchmarks/prior/{run}.tsv"
     shell:
         "electone-rave train-prior --name {wildcards.run}_prior --model {params.model} --db {input.db}"
-        " --gin {input.gin} --out {params.out} --work {params.work} {params.budget} --n-signal {params.n_signal} > {log} 2>&1"
+        " --gin {input.gin} --out {params.out} --work {params.work} {params.budget} --n-signal {params.n_signal}"
+        " --fidelity {params.fidelity} > {log} 2>&1"

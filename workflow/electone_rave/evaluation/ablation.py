@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from ..manifest import write_json
+from ..manifest import read_json, write_json
 
 # Every reconstruction metric is an error: lower is better.
 METRICS = ("multiscale_spectral_distance", "log_mel_l1", "loudness_error_lu", "flatness_error",
@@ -13,7 +12,7 @@ METRICS = ("multiscale_spectral_distance", "log_mel_l1", "loudness_error_lu", "f
 
 
 def run_metrics(reconstruction_json: Path) -> dict[str, float]:
-    result = json.loads(Path(reconstruction_json).read_text())
+    result = read_json(reconstruction_json)
     return {**result["mean"], "frechet_mfcc_distance": result["frechet_mfcc_distance"]}
 
 

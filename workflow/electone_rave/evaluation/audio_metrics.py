@@ -44,9 +44,13 @@ def log_mel_l1(ref: np.ndarray, est: np.ndarray, sample_rate: int) -> float:
     return float(np.mean(np.abs(log_mel(ref, sample_rate) - log_mel(est, sample_rate))))
 
 
+SILENCE_LUFS = -70.0  # ITU-R BS.1770's absolute gate: anything quieter counts as silence
+
+
 def loudness_lufs(x: np.ndarray, sample_rate: int) -> float:
     import pyloudnorm
-    return float(pyloudnorm.Meter(sample_rate).integrated_loudness(np.asarray(x, dtype=np.float64)))
+    value = pyloudnorm.Meter(sample_rate).integrated_loudness(np.asarray(x, dtype=np.float64))
+    return float(max(value, SILENCE_LUFS))  # pyloudnorm returns -inf for silence
 
 
 def loudness_error_lu(ref: np.ndarray, est: np.ndarray, sample_rate: int) -> float:

@@ -9,6 +9,7 @@ import numpy as np
 import soundfile as sf
 
 from ..manifest import files_in_split, read_manifest
+from .evaluate import read_mono
 from .models import load_run
 
 log = logging.getLogger(__name__)
@@ -33,10 +34,10 @@ def reconstruct_heldout(run_dir: Path, manifest_path: Path, out_dir: Path, seed:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for source in sources:
-        audio, rate = sf.read(str(source), dtype="float32", always_2d=True)
+        audio, rate = read_mono(source)
         if rate != model.sr:
             raise ValueError(f"{source}: {rate} Hz, the model expects {model.sr} Hz")
-        y = reconstruct_file(model, audio.mean(axis=1), seed)
+        y = reconstruct_file(model, audio, seed)
         target = out_dir / f"{source.stem}.wav"
         sf.write(target, np.clip(y, -1, 1), rate, subtype="PCM_16")
         log.info("%s -> %s", source, target)

@@ -1,5 +1,5 @@
 # electone-rave: the whole study as one DAG.
-#   corpus -> preprocess -> train (baseline, electone, noise ablation) -> prior -> export
+#   corpus (demo synthesis, or MusicNet download / the private Electone folder) -> ingest -> preprocess -> train (baseline, electone, noise ablation) -> prior -> export
 #   -> scalars, evaluation (reconstructions, prior generations, real-time factor), noise ablation
 #   -> figures -> manifest -> paper (paper/electone-rave.pdf)
 # Run:  snakemake --cores all                      (demo profile, configs/config.yaml)
@@ -17,6 +17,7 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/musicnet.smk"
 include: "workflow/rules/corpus.smk"
 include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/train.smk"

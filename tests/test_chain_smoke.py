@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -41,13 +42,14 @@ def test_manifest_lists_every_artefact_with_its_hash(chain: Path):
     assert manifest["versions"]["torch"].startswith("2.5.0")
     assert len(manifest["git_commit"]) >= 40
     rules = {row["rule"] for row in manifest["artefacts"]}
-    assert rules == {"corpus", "preprocess", "train", "prior", "export", "export_with_prior", "scalars",
+    assert rules == {"demo_corpus", "ingest", "preprocess", "train", "prior", "export", "export_with_prior", "scalars",
                      "reconstruct", "evaluate_reconstructions", "generate_prior", "evaluate_prior", "realtime",
-                     "ablation", "figure_training_curves", "figure_spectrograms", "figure_ablation"}
+                     "ablation", "replication", "figure_training_curves", "figure_spectrograms", "figure_ablation"}
     paths = {row["path"] for row in manifest["artefacts"]}
     for expected in ("results/export/baseline.ts", "results/export/electone.ts",
                      "results/export/electone_prior.ts", "results/train/electone/config.gin",
-                     "results/prior/electone/model.ckpt", "data/manifests/musicnet.json"):
+                     "results/prior/electone/model.ckpt", "data/manifests/musicnet.json",
+                     "results/ingest/electone.json", "results/preprocess/electone_preprocess_report.json"):
         assert expected in paths
     for row in manifest["artefacts"]:
         f = chain / row["path"]
@@ -204,6 +206,30 @@ def test_a_dvc_stage_runs_its_snakemake_rule(chain: Path):
     assert run(["dvc", "status", "export-electone"], chain).stdout.strip().endswith("up to date.")
 
 
+def test_each_training_printed_an_estimate_its_checkpoints_keep_to(chain: Path):
+    log = (chain / "results/logs/train/electone.log").read_text()
+    found = re.search(r"estimate: electone: 6 steps, [\d.]+ M parameters, (\d+) checkpoints = ([\d.e-]+) GB", log)
+    assert found, log[-2000:]
+    kept = sorted((chain / "results/checkpoints/train/electone").rglob("*.ckpt")) + [chain / "results/train/electone/model.ckpt"]
+    assert len(kept) == int(found.group(1))
+    on_disk = sum(p.stat().st_size for p in kept) / 1e9
+    assert 0.6 * float(found.group(2)) < on_disk <= float(found.group(2))  # phase-1 checkpoints lack the discriminator's optimizer
+
+
+def test_the_baseline_replication_is_a_checked_report(chain: Path):
+    report = json.loads((chain / "results/eval/replication.json").read_text())
+    assert report["run"] == "baseline" and report["phase_1_duration"] == 3
+    assert [c["criterion"] for c in report["criteria"]] == ["validation_drop_in_phase_1", "discriminator_gap_in_phase_2"]
+    assert report["passed"] == all(c["passed"] for c in report["criteria"])
+    for c in report["criteria"]:  # six smoke steps may not allow a measure; then it says why
+        assert c["passed"] == (c["measured"] is not None and c["measured"] > c["must_exceed"])
+        assert (c["measured"] is None) == ("not_measurable" in c)
+    numbers = json.loads((chain / "results/paper/numbers.json").read_text())
+    assert numbers["replication"] == report
+    assert [c["corpus"] for c in numbers["corpora"]] == ["electone", "musicnet"]
+    assert numbers["corpora"][0]["files_kept"] == 3 and numbers["corpora"][0]["heldout_files"] == 1
+
+
 def latest_saved_step(work_dir: Path, since: float) -> int:
     """The highest step of the periodic checkpoints (epoch_<step>.ckpt) written after `since`."""
     steps = [int(p.stem.removeprefix("epoch_")) for p in work_dir.rglob("epoch_*.ckpt")
@@ -225,7 +251,8 @@ def test_killed_training_resumes_from_its_last_checkpoint(chain: Path):
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and job.poll() is None:
-        if work.exists() and latest_saved_step(work, started) >= 4:  # a few steps in, mid-run
+        # step 6 saved means step 4's checkpoint is complete: the kill lands a few steps in
+        if work.exists() and latest_saved_step(work, started) >= 6:
             break
         time.sleep(0.5)
     assert job.poll() is None, "training finished before it could be killed"
@@ -241,7 +268,7 @@ def test_killed_training_resumes_from_its_last_checkpoint(chain: Path):
     versions = sorted((chain / "results/train/electone/tensorboard").rglob("events.out.tfevents.*"))
     assert len(versions) >= 2  # the killed attempt and the resumed one
     resumed_rows = read_scalars_of(versions[-1].parent)
-    assert min(step for _, step in resumed_rows) > 2  # it continued, it did not start over
+    assert min(step for _, step in resumed_rows) >= 4  # it continued, it did not start over
 
 
 def read_scalars_of(event_dir: Path) -> list[tuple[str, int]]:

@@ -38,6 +38,9 @@ def broken(config: dict, edit) -> dict:
     (lambda c: c["profiles"]["demo"]["corpus"].update(files=2, heldout_files=2), "heldout_files must be < files"),
     (lambda c: c["profiles"]["demo"]["corpus"].update(seconds=3.0), "at least 2 are needed"),
     (lambda c: c["profiles"]["demo"]["train"].update(overrides=["PHASE_1_DURATION=180"]), "LATENT_SIZE is 128"),
+    (lambda c: c["profiles"]["demo"]["corpus"].pop("files"), "'files' is a required property"),
+    (lambda c: c["profiles"]["demo"]["corpus"].update(source="raw"), "profiles/demo/corpus: files and seconds size synthesized corpora"),
+    (lambda c: c["ingest"].update(on_bad_input="ignore"), "ingest/on_bad_input: 'ignore' is not one of"),
 ])
 def test_bad_config_is_rejected_with_the_key_and_reason(config, edit, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -51,3 +54,12 @@ def test_bad_config_is_rejected_with_the_key_and_reason(config, edit, message):
 def test_ablation_pairs_must_name_runs_on_their_corpus(config, edit, message):
     with pytest.raises(ConfigError, match=message):
         validate(broken(config, edit))
+
+
+def test_a_missing_raw_corpus_folder_says_how_to_provide_it(tmp_path, monkeypatch):
+    from electone_rave.config import raw_corpus_folder
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"data/raw/electone: no audio folder.*import-corpus.*dvc pull"):
+        raw_corpus_folder("electone")
+    (tmp_path / "data/raw/electone").mkdir(parents=True)
+    assert raw_corpus_folder("electone") == "data/raw/electone"

@@ -46,8 +46,11 @@ def test_every_snakemake_job_is_one_dvc_stage_with_the_same_outputs(jobs, dvc_st
 
 def test_every_rule_with_outputs_is_in_the_dag(jobs):
     listing = run(["snakemake", "--list-rules"], REPO).stdout.splitlines()
-    rules = {line.split()[0] for line in listing if line.strip()}
-    assert {job.rule for job in jobs} == rules - {"all"}
+    rules = {line.split()[0] for line in listing if line.strip() and not line[0].isspace()}
+    # The demo profile synthesizes its corpora; the download rules belong to the real-data DAG
+    # (run by tests/test_real_data_path.py, and in dvc.yaml once that profile is selected).
+    real_data_only = {"download_musicnet", "extract_musicnet"}
+    assert {job.rule for job in jobs} == rules - {"all"} - real_data_only
 
 
 def test_dvc_dag_has_the_snakemake_edges(jobs, dvc_index, dvc_stages):

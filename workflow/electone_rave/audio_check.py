@@ -13,6 +13,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 
 class BadAudioError(ValueError):
     def __init__(self, path: Path, reason: str):
@@ -46,6 +48,12 @@ def _last_line(text: str) -> str:
 
 def probe(path: Path) -> AudioInfo:
     """Probe the first audio stream and count its samples by decoding it completely."""
+    return decode(path)[0]
+
+
+def decode(path: Path) -> tuple[AudioInfo, np.ndarray]:
+    """The first audio stream's info and its samples as int16 [frames, channels], as RAVE sees them
+    (`rave preprocess` decodes to s16le too). Raises BadAudioError naming the file and the reason."""
     path = Path(path)
     if not path.is_file():
         raise BadAudioError(path, "file does not exist")
@@ -67,7 +75,8 @@ def probe(path: Path) -> AudioInfo:
     if decoded.returncode != 0 or decoded.stderr.strip():
         raise BadAudioError(path, f"ffmpeg cannot decode it: {_last_line(decoded.stderr.decode(errors='replace'))}")
     channels = int(streams[0]["channels"])
-    frames = len(decoded.stdout) // (2 * channels)
-    if frames == 0:
+    samples = np.frombuffer(decoded.stdout, dtype="<i2")
+    samples = samples[: len(samples) // channels * channels].reshape(-1, channels)
+    if len(samples) == 0:
         raise BadAudioError(path, "decodes to zero samples")
-    return AudioInfo(path, int(streams[0]["sample_rate"]), channels, frames)
+    return AudioInfo(path, int(streams[0]["sample_rate"]), channels, len(samples)), samples

@@ -12,14 +12,21 @@ from pathlib import Path
 
 from .audio_check import BadAudioError
 from .config import ConfigError
+from .download import DownloadError
+from .estimate import InsufficientDiskError
 from .export import ExportError
+from .guards import PrivateDataError
+from .ingest import BadInputError
+from .musicnet import ArchiveError
 from .paper import PaperError
 from .preprocess import PreprocessError
+from .private_corpus import CorpusMismatchError
 from .runs import IncompleteRunError
 from .tb_metrics import MissingScalarsError
 
-KNOWN_ERRORS = (BadAudioError, ConfigError, ExportError, PreprocessError, IncompleteRunError,
-                MissingScalarsError, PaperError, FileNotFoundError)
+KNOWN_ERRORS = (ArchiveError, BadAudioError, BadInputError, ConfigError, CorpusMismatchError, DownloadError,
+                ExportError, IncompleteRunError, InsufficientDiskError, MissingScalarsError, PaperError, PreprocessError,
+                PrivateDataError, FileExistsError, FileNotFoundError)
 
 
 def add_budget(p: argparse.ArgumentParser) -> None:
@@ -32,6 +39,7 @@ def add_budget(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=0)
     p.add_argument("--log-every", type=int, default=50)
     p.add_argument("--gpu", type=int, nargs="*", help="GPU indices; -1 for CPU; default: auto")
+    p.add_argument("--steps-per-second", type=float, help="measured speed, for the estimate before training")
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--work", type=Path, required=True, help="RAVE run directory kept for resuming")
     p.add_argument("--out", type=Path, required=True)
@@ -45,23 +53,83 @@ def budget_of(a: argparse.Namespace):
                       log_every_n_steps=a.log_every, save_every=a.save_every, overrides=a.override)
 
 
-def cmd_corpus(a):
+def cmd_demo_corpus(a):
     from .demo_corpus import generate_corpus
-    from .manifest import build_manifest, write_json
     generate_corpus(a.style, a.out, a.files, a.seconds, a.seed)
+
+
+def cmd_ingest(a):
+    from .ingest import Target, ingest
+    from .manifest import build_manifest, write_json
+    from .private_corpus import check_against_manifest
+    if a.expect:
+        check_against_manifest(a.source, a.expect)
+    target = Target(a.sample_rate, a.channels, min_seconds=2 * a.n_signal / a.sample_rate)
+    report = ingest(a.source, a.out, target, a.on_bad_input, a.threads)
     write_json(build_manifest(a.out, a.heldout, a.seed), a.manifest)
+    write_json(report, a.report)
+
+
+def cmd_download_musicnet(a):
+    from .musicnet import download_musicnet
+    pins = {}
+    for item in a.pin:
+        name, size, md5 = item.rsplit(":", 2)
+        pins[name] = {"size": int(size), "md5": md5}
+    download_musicnet(a.out, pins, a.record, base=a.url, api_base=a.api)
+
+
+def cmd_extract_musicnet(a):
+    from .musicnet import extract_audio
+    extract_audio(a.archive, a.metadata, a.out, a.split, a.ensemble)
+
+
+def cmd_import_corpus(a):
+    from .config import RAW_DATA
+    from .private_corpus import import_corpus, manifest_path
+    manifest = import_corpus(a.source, a.corpus, link=a.link, dvc=not a.no_dvc)
+    folder = RAW_DATA / a.corpus
+    print(f"{len(manifest['files'])} files in {folder}. Commit the pointers (never the audio):\n"
+          f"  git add {folder}.dvc {manifest_path(a.corpus)}\n"
+          f"and push the audio to your own DVC remote: dvc push {folder}.dvc")
+
+
+def cmd_check_private_data(a):
+    from .guards import check_private_data
+    check_private_data(a.repo)
+    print(f"{a.repo}: no audio tracked by git or reaching the Docker build context")
 
 
 def cmd_preprocess(a):
     from .preprocess import preprocess
-    preprocess(a.manifest, a.out, a.sample_rate, a.channels, a.n_signal, a.timeout)
+    preprocess(a.manifest, a.out, a.sample_rate, a.channels, a.n_signal, a.timeout, a.ingest_report, a.report)
 
 
 def cmd_train(a):
+    from .estimate import require_disk, training_cost
     from .training import rave_train_flags, run_training
     budget = budget_of(a)
+    cost = training_cost(a.name, a.gin, a.override, a.max_steps, a.save_every, a.steps_per_second)
+    logging.getLogger("electone_rave.estimate").info("estimate: %s", cost.describe())
+    require_disk(cost, a.work)
     flags = rave_train_flags(a.name, a.db, a.work, a.gin, budget, a.sample_rate, a.channels, a.n_signal, a.gpu)
     run_training("train", flags, a.gin, a.seed, budget, a.work, a.out, [str(a.db / "data.mdb")])
+
+
+def cmd_estimate(a):
+    from .config import load, profile
+    from .estimate import free_bytes, training_cost
+    config = load(a.config, {"profile": a.profile} if a.profile else None)
+    budget = profile(config)["train"]
+    costs = [training_cost(run, spec["gin"], budget["overrides"], budget["max_steps"], budget.get("save_every"),
+                           budget.get("steps_per_second")) for run, spec in config["runs"].items()]
+    for cost in costs:
+        print(cost.describe())
+    hours = [c.hours for c in costs]
+    time = "unknown" if None in hours else f"{sum(hours):.1f} h"
+    print(f"profile {config['profile']}: {len(costs)} trainings, {time} in all, "
+          f"{sum(c.disk_bytes for c in costs) / 1e9:.1f} GB of checkpoints; "
+          f"{free_bytes(Path('results')) / 1e9:.1f} GB free under results/")
 
 
 def cmd_train_prior(a):
@@ -123,6 +191,12 @@ def cmd_ablation(a):
     compare(pairs, a.eval_dir, a.seeds, a.out)
 
 
+def cmd_replication(a):
+    from .evaluation.replication import check
+    thresholds = {name: float(value) for name, value in (item.split("=", 1) for item in a.threshold)}
+    check(a.run, a.scalars, a.summary, thresholds, a.out)
+
+
 def cmd_figure_training(a):
     from .figures.training_curves import plot
     runs = {}
@@ -163,15 +237,55 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="electone-rave", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("corpus", help="generate a seeded demo corpus and its manifest")
+    p = sub.add_parser("demo-corpus", help="synthesize a seeded demo corpus (stand-in for real data)")
     p.add_argument("--style", required=True)
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--manifest", type=Path, required=True)
     p.add_argument("--files", type=int, required=True)
     p.add_argument("--seconds", type=float, required=True)
-    p.add_argument("--heldout", type=int, required=True)
     p.add_argument("--seed", type=int, required=True)
-    p.set_defaults(func=cmd_corpus)
+    p.set_defaults(func=cmd_demo_corpus)
+
+    p = sub.add_parser("download-musicnet", help="fetch MusicNet's pinned files (resumable, md5-checked)")
+    p.add_argument("--out", type=Path, required=True, help="folder for musicnet.tar.gz and the metadata CSV")
+    p.add_argument("--url", required=True, help="base URL of the files (Zenodo record or a mirror)")
+    p.add_argument("--api", required=True, help="Zenodo API base, to cross-check the pinned md5s")
+    p.add_argument("--record", type=int, required=True, help="Zenodo record id")
+    p.add_argument("--pin", nargs="+", required=True, metavar="NAME:BYTES:MD5", help="the files to fetch")
+    p.set_defaults(func=cmd_download_musicnet)
+
+    p = sub.add_parser("extract-musicnet", help="extract MusicNet recordings of one split and some ensembles")
+    p.add_argument("--archive", type=Path, required=True)
+    p.add_argument("--metadata", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--split", choices=["train", "test"], required=True)
+    p.add_argument("--ensemble", nargs="+", help="ensembles to keep, as named in the metadata (default: all)")
+    p.set_defaults(func=cmd_extract_musicnet)
+
+    p = sub.add_parser("ingest", help="check a folder of audio, convert the usable files, write the manifest")
+    p.add_argument("--source", type=Path, required=True, help="folder of audio files (searched recursively)")
+    p.add_argument("--out", type=Path, required=True, help="corpus folder to write (16-bit FLAC)")
+    p.add_argument("--manifest", type=Path, required=True)
+    p.add_argument("--report", type=Path, required=True, help="every input file and what became of it")
+    p.add_argument("--heldout", type=int, required=True, help="files held out of training")
+    p.add_argument("--seed", type=int, required=True, help="fixes the held-out split")
+    p.add_argument("--on-bad-input", choices=["fail", "skip"], required=True)
+    p.add_argument("--sample-rate", type=int, required=True)
+    p.add_argument("--channels", type=int, required=True)
+    p.add_argument("--n-signal", type=int, required=True, help="files shorter than 2 x n_signal are bad input")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--expect", type=Path, help="committed manifest the source folder must match (private corpora)")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("import-corpus", help="bring your own copy of a corpus into data/raw/<corpus> (DVC-tracked)")
+    p.add_argument("source", type=Path, help="folder of audio files (searched recursively)")
+    p.add_argument("--corpus", required=True, help="corpus name, as in configs/config.yaml (e.g. electone)")
+    p.add_argument("--link", action="store_true", help="hard-link instead of copying (same file system)")
+    p.add_argument("--no-dvc", action="store_true", help="do not run `dvc add` on the folder")
+    p.set_defaults(func=cmd_import_corpus)
+
+    p = sub.add_parser("check-private-data", help="fail if audio is tracked by git or would enter the image")
+    p.add_argument("--repo", type=Path, default=Path("."))
+    p.set_defaults(func=cmd_check_private_data)
 
     p = sub.add_parser("preprocess", help="check a corpus and build its RAVE database")
     p.add_argument("--manifest", type=Path, required=True)
@@ -180,7 +294,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--channels", type=int, required=True)
     p.add_argument("--n-signal", type=int, required=True)
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds before giving up on rave preprocess")
+    p.add_argument("--ingest-report", type=Path, help="the ingest report to extend with database seconds")
+    p.add_argument("--report", type=Path, help="where to write the preprocess report")
     p.set_defaults(func=cmd_preprocess)
+
+    p = sub.add_parser("estimate", help="steps, hours and checkpoint disk of a profile's trainings")
+    p.add_argument("--config", type=Path, default=Path("configs/config.yaml"))
+    p.add_argument("--profile", help="default: the config's profile")
+    p.set_defaults(func=cmd_estimate)
 
     p = sub.add_parser("train", help="train RAVE (rave train), resuming an interrupted run")
     add_budget(p)
@@ -259,6 +380,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_realtime)
+
+    p = sub.add_parser("replication", help="the baseline replication: reference training behaviour, pass/fail")
+    p.add_argument("--run", required=True)
+    p.add_argument("--scalars", type=Path, required=True, help="the run's train_scalars.csv")
+    p.add_argument("--summary", type=Path, required=True, help="the run's train_summary.json")
+    p.add_argument("--threshold", nargs="+", required=True, metavar="CRITERION=VALUE")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_replication)
 
     p = sub.add_parser("ablation", help="compare the noise-ablation pairs of runs")
     p.add_argument("--pair", nargs="+", required=True, help="CORPUS:RUN_WITH_NOISE:RUN_WITHOUT_NOISE")

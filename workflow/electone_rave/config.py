@@ -22,6 +22,7 @@ V2_SAMPLES_PER_LATENT_FRAME = 2048
 # RAVE defaults that our overrides may leave untouched (rave/configs/v1.gin).
 RAVE_DEFAULTS = {"PHASE_1_DURATION": 1_000_000, "LATENT_SIZE": 128}
 TRAIN_PERCENT = 98  # rave train's fixed split_dataset(dataset, 98)
+RAW_DATA = Path("data/raw")  # real corpora, one folder each; never in git or the image
 
 
 class ConfigError(ValueError):
@@ -58,6 +59,17 @@ def chunks_per_file(seconds: float, config: dict) -> int:
     return math.floor(seconds * config["audio"]["sample_rate"] / (2 * config["audio"]["n_signal"]))
 
 
+def raw_corpus_folder(corpus: str) -> str:
+    """data/raw/<corpus>, which the user provides (import or dvc pull) when the profile reads real data."""
+    folder = RAW_DATA / corpus
+    if not folder.is_dir():
+        raise ConfigError(
+            f"{folder}: no audio folder for corpus {corpus!r}. Import yours with "
+            f"`electone-rave import-corpus SOURCE_FOLDER --corpus {corpus}`, or `dvc pull {folder}.dvc` "
+            "from your own DVC remote (README: Run on the real data)")
+    return folder.as_posix()
+
+
 def check_semantics(config: dict) -> None:
     name = config["profile"]
     if name not in config["profiles"]:
@@ -70,6 +82,8 @@ def check_semantics(config: dict) -> None:
             if not Path(gin_file).is_file():  # relative to the workflow directory, like every path
                 raise ConfigError(f"configs: runs/{run}: gin file {gin_file} does not exist")
 
+    if config["replication"]["run"] not in config["runs"]:
+        raise ConfigError(f"configs: replication/run: unknown run {config['replication']['run']!r}")
     if not any(spec["prior"] for spec in config["runs"].values()):
         raise ConfigError("configs: runs: no run has `prior: true`; the prior, its generations and "
                           "the paper's prior section need one")
@@ -82,6 +96,16 @@ def check_semantics(config: dict) -> None:
                 raise ConfigError(f"configs: ablation/{i}/{role}: run {run!r} trains on "
                                   f"{config['runs'][run]['corpus']!r}, not {pair['corpus']!r}")
 
+    if prof["corpus"]["source"] == "demo":
+        check_demo_corpus_size(config)
+    elif {"files", "seconds"} & set(prof["corpus"]):
+        raise ConfigError(f"configs: profiles/{name}/corpus: files and seconds size synthesized corpora "
+                          "(source: demo); a raw corpus is whatever data/raw/<corpus> holds")
+
+
+def check_demo_corpus_size(config: dict) -> None:
+    """With synthesized corpora the chunk counts are known before anything runs: check RAVE's limits."""
+    name, prof = config["profile"], profile(config)
     corpus = prof["corpus"]
     if corpus["heldout_files"] >= corpus["files"]:
         raise ConfigError(f"configs: profiles/{name}/corpus: heldout_files must be < files")

@@ -13,15 +13,16 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".aif", ".aiff", ".ogg", ".mp3", ".opus")
+AUDIO_EXTENSIONS = (".wav", ".flac", ".aif", ".aiff", ".ogg", ".mp3", ".opus", ".m4a", ".aac")
 
 
-def sha256_of(path: Path, block: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
+def file_digest(path: Path, algorithm: str = "sha256") -> str:
     with open(path, "rb") as f:
-        while chunk := f.read(block):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, algorithm).hexdigest()
+
+
+def sha256_of(path: Path) -> str:
+    return file_digest(path, "sha256")
 
 
 def list_audio(audio_dir: Path) -> list[Path]:

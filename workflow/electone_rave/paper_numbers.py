@@ -36,6 +36,21 @@ def run_numbers(run: str, spec: dict, results: Path) -> dict:
     }
 
 
+def corpus_numbers(corpus: str, results: Path) -> dict:
+    """What the corpus held and what training saw, from the preprocess report."""
+    report = read(results / "preprocess" / f"{corpus}_preprocess_report.json")
+    kept = [row for row in report["files"] if row["status"] in ("accepted", "converted")]
+    return {
+        "corpus": corpus,
+        "files_found": len(report["files"]),
+        "files_kept": len(kept),
+        "files_skipped": sum(row["status"] == "skipped" for row in report["files"]),
+        "heldout_files": sum(row.get("split") == "heldout" for row in kept),
+        "seconds_kept": sum(row["seconds"] for row in kept),
+        "seconds_in_database": report["database_seconds"],
+    }
+
+
 def gather(config: dict, results: Path, out: Path) -> dict:
     manifest = read(results / "manifest.json")
     first_run = next(iter(config["runs"]))
@@ -46,10 +61,12 @@ def gather(config: dict, results: Path, out: Path) -> dict:
         "versions": manifest["versions"], "hardware": provenance["hardware"],
         "corpus": profile["corpus"], "train": {k: profile["train"][k] for k in ("max_steps", "batch", "overrides")},
         "audio": config["audio"],
+        "corpora": [corpus_numbers(c, results) for c in sorted({s["corpus"] for s in config["runs"].values()})],
         "runs": [run_numbers(run, spec, results) for run, spec in config["runs"].items()],
         "priors": [{"run": run, **read(results / "eval" / run / "prior.json")}
                    for run, spec in config["runs"].items() if spec["prior"]],
         "ablation": read(results / "eval" / "ablation.json"),
+        "replication": read(results / "eval" / "replication.json"),
     }
     write_json(numbers, out)
     return numbers

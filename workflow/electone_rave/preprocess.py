@@ -19,7 +19,7 @@ from pathlib import Path
 import lmdb
 
 from .audio_check import BadAudioError, probe, require_ffmpeg
-from .manifest import read_manifest, sha256_of
+from .manifest import read_json, read_manifest, sha256_of, write_json
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,8 @@ def expected_chunks(frames: int, file_rate: int, sample_rate: int, n_signal: int
     return (frames * sample_rate // file_rate) // (2 * n_signal)
 
 
-def checked_training_files(manifest_path: Path) -> list[tuple[Path, int, int]]:
-    """(path, frames, sample rate) of each training file, after verifying it against the manifest."""
+def checked_training_files(manifest_path: Path) -> list[tuple[str, Path, int, int]]:
+    """(manifest name, path, frames, sample rate) of each training file, verified against the manifest."""
     manifest = read_manifest(manifest_path)
     root = Path(manifest["root"])
     checked = []
@@ -47,10 +47,26 @@ def checked_training_files(manifest_path: Path) -> list[tuple[Path, int, int]]:
         if sha256_of(path) != row["sha256"]:
             raise BadAudioError(path, f"content differs from the sha256 in {manifest_path}")
         info = probe(path)
-        checked.append((path, info.frames, info.sample_rate))
+        checked.append((row["file"], path, info.frames, info.sample_rate))
     if not checked:
         raise PreprocessError(f"{manifest_path}: no training files")
     return checked
+
+
+def input_report(ingest_report: dict, manifest: dict, chunks: dict[str, int], chunk_seconds: float) -> dict:
+    """Every file of the source folder and what became of it, down to its seconds in the database."""
+    split = {row["file"]: row["split"] for row in manifest["files"]}
+    rows = []
+    for row in ingest_report["files"]:
+        row = dict(row)
+        if row["output"] is not None:
+            row["split"] = split[row["output"]]
+            if row["split"] == "train":
+                row["chunks"] = chunks[row["output"]]
+                row["seconds_in_database"] = round(row["chunks"] * chunk_seconds, 6)
+                row["seconds_dropped"] = round(row["seconds"] - row["seconds_in_database"], 6)
+        rows.append(row)
+    return {**{k: v for k, v in ingest_report.items() if k != "files"}, "files": rows}
 
 
 def count_entries(db: Path) -> int:
@@ -62,21 +78,22 @@ def count_entries(db: Path) -> int:
 
 
 def preprocess(manifest_path: Path, out_db: Path, sample_rate: int, channels: int, n_signal: int,
-               timeout_s: float) -> dict:
+               timeout_s: float, ingest_report: Path | None = None, report_out: Path | None = None) -> dict:
     require_ffmpeg()
     files = checked_training_files(manifest_path)
-    expected = sum(expected_chunks(frames, rate, sample_rate, n_signal) for _, frames, rate in files)
-    for path, frames, rate in files:
-        if expected_chunks(frames, rate, sample_rate, n_signal) == 0:
+    chunks = {name: expected_chunks(frames, rate, sample_rate, n_signal) for name, _, frames, rate in files}
+    for name, path, _, _ in files:
+        if chunks[name] == 0:
             log.warning("%s: shorter than one RAVE chunk (%d samples): contributes nothing",
                         path, 2 * n_signal)
+    expected = sum(chunks.values())
 
     out_db = Path(out_db)
     partial = out_db.with_name(out_db.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="rave-inputs-") as staging:
         # RAVE preprocesses whole folders: expose exactly the training files, in manifest order.
-        for i, (path, _, _) in enumerate(files):
+        for i, (_, path, _, _) in enumerate(files):
             (Path(staging) / f"{i:05d}_{path.stem[:60]}{path.suffix.lower()}").symlink_to(path.resolve())
         cmd = [sys.executable, "-m", "electone_rave.rave_launcher", "--seed=0", "preprocess",
                f"--input_path={staging}", f"--output_path={partial}", f"--channels={channels}",
@@ -94,9 +111,15 @@ def preprocess(manifest_path: Path, out_db: Path, sample_rate: int, channels: in
         raise PreprocessError(f"rave preprocess wrote {found} chunks into {partial}, expected {expected} "
                               f"from {len(files)} files: some audio was silently dropped")
     (partial / "lock.mdb").unlink(missing_ok=True)  # per-process lock state, not data
-    report = {"manifest": str(manifest_path), "files": [str(p) for p, _, _ in files],
-              "chunks": found, "seconds": found * 2 * n_signal / sample_rate}
-    (partial / "electone_rave.json").write_text(json.dumps(report, indent=2) + "\n")
+    chunk_seconds = 2 * n_signal / sample_rate
+    summary = {"manifest": str(manifest_path), "files": [str(p) for _, p, _, _ in files],
+               "chunks": found, "seconds": round(found * chunk_seconds, 6)}
+    (partial / "electone_rave.json").write_text(json.dumps(summary, indent=2) + "\n")
+    if report_out is not None:
+        report = {"database": str(out_db), "database_chunks": found, "database_seconds": summary["seconds"]}
+        if ingest_report is not None:
+            report |= input_report(read_json(ingest_report), read_manifest(manifest_path), chunks, chunk_seconds)
+        write_json(report, report_out)
     shutil.rmtree(out_db, ignore_errors=True)
     partial.rename(out_db)
-    return report
+    return summary

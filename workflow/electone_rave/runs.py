@@ -41,17 +41,36 @@ def checkpoints(work_dir: Path) -> list[Path]:
     return sorted(work_dir.rglob("*.ckpt"), key=os.path.getmtime)
 
 
-def set_aside_unreadable(run_dir: Path) -> None:
-    """RAVE resumes from the newest checkpoint; one cut short by a kill must not be it."""
+def read_step(ckpt: Path) -> int | None:
+    """The checkpoint's global step, or None (set aside as .partial) when a kill cut it short."""
     import torch
 
-    for ckpt in reversed(checkpoints(run_dir)):
-        try:
-            torch.load(ckpt, map_location="cpu", weights_only=False)
-            return
-        except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError) as err:
-            log.warning("%s is unreadable (%s): set aside as .partial", ckpt, err)
-            ckpt.rename(ckpt.with_name(ckpt.name + ".partial"))
+    try:
+        return torch.load(ckpt, map_location="cpu", weights_only=False)["global_step"]
+    except (RuntimeError, EOFError, OSError, ValueError, KeyError, pickle.UnpicklingError) as err:
+        log.warning("%s is unreadable (%s): set aside as .partial", ckpt, err)
+        ckpt.rename(ckpt.with_name(ckpt.name + ".partial"))
+        return None
+
+
+def furthest_checkpoint(directory: Path) -> tuple[Path, int] | None:
+    """The readable checkpoint with the highest global step (newest on a tie), and that step."""
+    steps = {ckpt: read_step(ckpt) for ckpt in checkpoints(directory)}
+    readable = {ckpt: step for ckpt, step in steps.items() if step is not None}
+    if not readable:
+        return None
+    furthest = max(readable, key=lambda ckpt: (readable[ckpt], os.path.getmtime(ckpt)))
+    return furthest, readable[furthest]
+
+
+def make_furthest_checkpoint_newest(run_dir: Path) -> Path | None:
+    """RAVE resumes from the newest checkpoint by mtime, which need not be the furthest one:
+    best.ckpt is rewritten whenever validation improves, and a kill can cut the newest short."""
+    found = furthest_checkpoint(run_dir)
+    if found is None:
+        return None
+    os.utime(found[0])
+    return found[0]
 
 
 def prepare(work_dir: Path, key: str) -> Path | None:
@@ -59,9 +78,9 @@ def prepare(work_dir: Path, key: str) -> Path | None:
     key_file = work_dir / KEY_FILE
     if key_file.is_file() and json.loads(key_file.read_text())["key"] == key:
         for run_dir in reversed(rave_run_dirs(work_dir)):
-            set_aside_unreadable(run_dir)
-            if any(run_dir.rglob("*.ckpt")):
-                log.info("resuming from the last checkpoint in %s", run_dir)
+            furthest = make_furthest_checkpoint_newest(run_dir)
+            if furthest is not None:
+                log.info("resuming from %s", furthest)
                 return run_dir
     if work_dir.exists():
         log.info("clearing %s: no checkpoint of this exact command to resume", work_dir)
@@ -73,13 +92,10 @@ def prepare(work_dir: Path, key: str) -> Path | None:
 
 def collect(work_dir: Path, out_dir: Path, expected_step: int) -> dict:
     """Copy the final checkpoint, config.gin and TensorBoard events of a finished run to out_dir."""
-    import torch
-
-    ckpts = checkpoints(work_dir)
-    if not ckpts:
-        raise IncompleteRunError(f"{work_dir}: RAVE wrote no checkpoint")
-    final = ckpts[-1]
-    step = torch.load(final, map_location="cpu", weights_only=False)["global_step"]
+    found = furthest_checkpoint(work_dir)
+    if found is None:
+        raise IncompleteRunError(f"{work_dir}: RAVE wrote no readable checkpoint")
+    final, step = found
     if step < expected_step:
         raise IncompleteRunError(f"{final}: training stopped at step {step} of {expected_step}")
     run_dir = next(d for d in rave_run_dirs(work_dir) if final.is_relative_to(d))

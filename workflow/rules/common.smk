@@ -1,7 +1,14 @@
 # Helpers shared by the rules: config lookups only, no file I/O.
-from electone_rave.config import check_semantics
+import shlex
+
+from pathlib import Path
+
+from electone_rave.config import check_semantics, raw_corpus_folder
+from electone_rave.guards import check_private_data
+from electone_rave.private_corpus import manifest_path
 
 check_semantics(config)
+check_private_data(Path(workflow.basedir))  # no audio in git or the Docker build context, ever
 
 PROFILE = config["profiles"][config["profile"]]
 RUNS = list(config["runs"])
@@ -17,6 +24,43 @@ wildcard_constraints:
 
 def corpus_style(wildcards):
     return config["corpora"][wildcards.corpus]["demo_style"]
+
+
+def corpus_source(wildcards):
+    """The folder a corpus is ingested from: synthesized (demo) or the user's own (raw)."""
+    if PROFILE["corpus"]["source"] == "demo":
+        return f"data/demo/{wildcards.corpus}"
+    if config["corpora"][wildcards.corpus].get("musicnet"):
+        return "data/raw/musicnet"  # made by the extract_musicnet rule
+    return raw_corpus_folder(wildcards.corpus)
+
+
+def committed_corpus_manifest(wildcards):
+    """data/raw/<corpus>.manifest.json when the profile reads a real corpus that has one."""
+    expected = manifest_path(wildcards.corpus)
+    return [expected.as_posix()] if PROFILE["corpus"]["source"] == "raw" and expected.is_file() else []
+
+
+def expect_flag(wildcards):
+    return " ".join(f"--expect {path}" for path in committed_corpus_manifest(wildcards))
+
+
+def musicnet_source():
+    """The `musicnet` block of the corpus that is MusicNet (archive URL, API, subset), or {}."""
+    return next((c["musicnet"] for c in config["corpora"].values() if c.get("musicnet")), {})
+
+
+def musicnet_pin_flags():
+    pins = musicnet_source().get("files", {})
+    return "--pin " + " ".join(f"{name}:{pin['size']}:{pin['md5']}" for name, pin in pins.items())
+
+
+def musicnet_subset_flags():
+    subset = musicnet_source()
+    flags = f"--split {subset.get('split')}"
+    if subset.get("ensembles"):
+        flags += " --ensemble " + " ".join(shlex.quote(e) for e in subset["ensembles"])
+    return flags
 
 
 def run_corpus(wildcards):
@@ -42,6 +86,10 @@ def budget_flags(section):
              f"--workers {b['workers']}", f"--log-every {b['log_every_n_steps']}", f"--seed {config['seed']}"]
     if b.get("save_every"):
         flags.append(f"--save-every {b['save_every']}")
+    if b.get("gpu") is not None:
+        flags.append("--gpu " + " ".join(map(str, b["gpu"])))
+    if b.get("steps_per_second"):
+        flags.append(f"--steps-per-second {b['steps_per_second']}")
     if b["overrides"]:
         flags.append("--override " + " ".join(b["overrides"]))
     return " ".join(flags)
@@ -56,8 +104,10 @@ def artefacts():
     """Every final output, by the rule that makes it (for results/manifest.json).
 
     Called from manifest.smk, after the rules it names are defined."""
+    demo = PROFILE["corpus"]["source"] == "demo"
     return {
-        "corpus": expand(list(rules.corpus.output), corpus=CORPORA),
+        "demo_corpus": expand(list(rules.demo_corpus.output), corpus=CORPORA) if demo else [],
+        "ingest": expand(list(rules.ingest.output), corpus=CORPORA),
         "preprocess": expand(list(rules.preprocess.output), corpus=CORPORA),
         "train": expand(list(rules.train.output), run=RUNS),
         "prior": expand(list(rules.prior.output), run=PRIOR_RUNS),
@@ -71,6 +121,7 @@ def artefacts():
         "evaluate_prior": expand(rules.evaluate_prior.output, run=PRIOR_RUNS),
         "realtime": expand(rules.realtime.output, run=RUNS),
         "ablation": list(rules.ablation.output),
+        "replication": list(rules.replication.output),
         "figure_training_curves": list(rules.figure_training_curves.output),
         "figure_spectrograms": list(rules.figure_spectrograms.output),
         "figure_ablation": list(rules.figure_ablation.output),

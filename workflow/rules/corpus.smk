@@ -1,17 +1,41 @@
-rule corpus:
-    """Synthesize the seeded demo stand-in for one corpus, and its manifest."""
+rule demo_corpus:
+    """Synthesize the seeded demo stand-in for one corpus (profiles with corpus source `demo`)."""
+    output:
+        audio=directory("data/demo/{corpus}"),
+    params:
+        style=corpus_style,
+        files=PROFILE["corpus"].get("files"),
+        seconds=PROFILE["corpus"].get("seconds"),
+        seed=config["seed"],
+    log:
+        "results/logs/demo_corpus/{corpus}.log",
+    shell:
+        "electone-rave demo-corpus --style {params.style} --out {output.audio}"
+        " --files {params.files} --seconds {params.seconds} --seed {params.seed} > {log} 2>&1"
+
+
+rule ingest:
+    """Check every file of a corpus folder, convert the usable ones to 16-bit FLAC at the training
+    rate, fix the held-out split in a manifest, and report what became of each file."""
+    input:
+        source=corpus_source,
+        expected=committed_corpus_manifest,
     output:
         audio=directory("data/corpora/{corpus}"),
         manifest="data/manifests/{corpus}.json",
+        report="results/ingest/{corpus}.json",
     params:
-        style=corpus_style,
-        files=PROFILE["corpus"]["files"],
-        seconds=PROFILE["corpus"]["seconds"],
         heldout=PROFILE["corpus"]["heldout_files"],
         seed=config["seed"],
+        on_bad_input=config["ingest"]["on_bad_input"],
+        audio=audio_flags(),
+        expect=expect_flag,
+    threads: workflow.cores
     log:
-        "results/logs/corpus/{corpus}.log",
+        "results/logs/ingest/{corpus}.log",
+    benchmark:
+        "results/benchmarks/ingest/{corpus}.tsv"
     shell:
-        "electone-rave corpus --style {params.style} --out {output.audio} --manifest {output.manifest}"
-        " --files {params.files} --seconds {params.seconds} --heldout {params.heldout} --seed {params.seed}"
-        " > {log} 2>&1"
+        "electone-rave ingest --source {input.source} --out {output.audio} --manifest {output.manifest}"
+        " --report {output.report} --heldout {params.heldout} --seed {params.seed}"
+        " --on-bad-input {params.on_bad_input} {params.audio} {params.expect} --threads {threads} > {log} 2>&1"

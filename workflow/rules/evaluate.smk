@@ -80,3 +80,20 @@ rule realtime:
     shell:
         "electone-rave realtime --model {input} --buffer {params.buffer} --threads {params.threads}"
         " --seconds {params.seconds} --out {output} > {log} 2>&1"
+
+
+rule replication:
+    """The baseline replication as a check: RAVE's reference training behaviour, pass or fail."""
+    input:
+        scalars=expand(rules.scalars.output.csv, run=config["replication"]["run"], stage="train"),
+        summary=expand(rules.scalars.output.json, run=config["replication"]["run"], stage="train"),
+    output:
+        "results/eval/replication.json",
+    params:
+        run=config["replication"]["run"],
+        thresholds=" ".join(f"{name}={value}" for name, value in config["replication"]["thresholds"].items()),
+    log:
+        "results/logs/replication.log",
+    shell:
+        "electone-rave replication --run {params.run} --scalars {input.scalars} --summary {input.summary}"
+        " --threshold {params.thresholds} --out {output} > {log} 2>&1"

@@ -1,10 +1,13 @@
 rule preprocess:
-    """Check every training file with ffmpeg, then build the RAVE LMDB database (rave preprocess)."""
+    """Build the RAVE LMDB database of a corpus' training files (rave preprocess), verified chunk by
+    chunk, and the preprocess report: every input file and its seconds in the database."""
     input:
-        audio=rules.corpus.output.audio,
-        manifest=rules.corpus.output.manifest,
+        audio=rules.ingest.output.audio,
+        manifest=rules.ingest.output.manifest,
+        ingest_report=rules.ingest.output.report,
     output:
         db=directory("results/preprocess/{corpus}"),
+        report="results/preprocess/{corpus}_preprocess_report.json",
     params:
         audio=audio_flags(),
     log:
@@ -12,4 +15,5 @@ rule preprocess:
     benchmark:
         "results/benchmarks/preprocess/{corpus}.tsv"
     shell:
-        "electone-rave preprocess --manifest {input.manifest} --out {output.db} {params.audio} > {log} 2>&1"
+        "electone-rave preprocess --manifest {input.manifest} --out {output.db} {params.audio}"
+        " --ingest-report {input.ingest_report} --report {output.report} > {log} 2>&1"

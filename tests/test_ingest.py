@@ -1,0 +1,145 @@
+"""A folder of audio of unknown quality: every file is judged, reported, converted or refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from conftest import BIN, run
+from electone_rave.ingest import BadInputError, Target, ingest, output_names
+from electone_rave.manifest import build_manifest, read_json, write_json
+from electone_rave.preprocess import preprocess
+
+N_SIGNAL = 131072
+TARGET = Target(sample_rate=44100, channels=1, min_seconds=2 * N_SIGNAL / 44100)  # 5.94 s
+SECONDS = 7.0
+
+
+def tone(seconds: float, rate: int, channels: int = 1, amplitude: float = 0.3) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    mono = amplitude * np.sin(2 * np.pi * 220 * t) * (1 + 0.2 * np.sin(2 * np.pi * 3 * t))
+    return np.repeat(mono[:, None], channels, axis=1)
+
+
+# file name -> (what the package must do with it, the reason or conversion it must state)
+EXPECTED = {
+    "good.flac": ("accepted", ""),
+    "Électone täpe 1.wav": ("accepted", ""),
+    "clipping.wav": ("accepted", ""),
+    "stereo.wav": ("converted", "mixed 2 -> 1 channel(s)"),
+    "rate_22050.wav": ("converted", "resampled 22050 -> 44100 Hz"),
+    "rate_96000.wav": ("converted", "resampled 96000 -> 44100 Hz"),
+    "corrupt.wav": ("skipped", "ffprobe cannot read it"),
+    "empty.wav": ("skipped", "file is empty (0 bytes)"),
+    "truncated_header.wav": ("skipped", "ffprobe cannot read it"),
+    "short.wav": ("skipped", "shorter than one training chunk"),
+    "silence.wav": ("skipped", "digital silence"),
+    "notes.txt": ("ignored", "not an audio file extension (.txt)"),
+}
+
+
+@pytest.fixture(scope="module")
+def messy_folder(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("messy") / "raw"
+    folder.mkdir()
+    sf.write(folder / "good.flac", tone(SECONDS, 44100), 44100, subtype="PCM_16")
+    sf.write(folder / "Électone täpe 1.wav", tone(SECONDS, 44100), 44100, subtype="PCM_16")
+    sf.write(folder / "clipping.wav", np.clip(tone(SECONDS, 44100, amplitude=2.0), -1, 1), 44100, subtype="PCM_16")
+    sf.write(folder / "stereo.wav", tone(SECONDS, 44100, channels=2), 44100, subtype="PCM_16")
+    sf.write(folder / "rate_22050.wav", tone(SECONDS, 22050), 22050, subtype="PCM_16")
+    sf.write(folder / "rate_96000.wav", tone(SECONDS, 96000), 96000, subtype="PCM_24")
+    (folder / "corrupt.wav").write_bytes(np.random.default_rng(0).bytes(50_000))
+    (folder / "empty.wav").write_bytes(b"")
+    (folder / "truncated_header.wav").write_bytes((folder / "stereo.wav").read_bytes()[:20])
+    sf.write(folder / "short.wav", tone(1.0, 44100), 44100, subtype="PCM_16")
+    sf.write(folder / "silence.wav", np.zeros((int(SECONDS * 44100), 1)), 44100, subtype="PCM_16")
+    (folder / "notes.txt").write_text("recorded 1974, side A\n")
+    assert sorted(p.name for p in folder.iterdir()) == sorted(EXPECTED)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def skipped_run(messy_folder: Path, tmp_path_factory) -> tuple[dict, Path]:
+    out = tmp_path_factory.mktemp("ingested") / "corpus"
+    return ingest(messy_folder, out, TARGET, on_bad_input="skip", threads=2), out
+
+
+def test_every_file_is_judged_as_documented(skipped_run):
+    report, _ = skipped_run
+    found = {row["file"]: row for row in report["files"]}
+    assert set(found) == set(EXPECTED)
+    for name, (status, reason) in EXPECTED.items():
+        assert found[name]["status"] == status, (name, found[name])
+        assert reason in found[name]["reason"], (name, found[name])
+    assert any("clipping" in w for w in found["clipping.wav"]["warnings"])
+    assert any("upsampled" in w for w in found["rate_22050.wav"]["warnings"])
+    assert not found["good.flac"]["warnings"]
+    assert report["totals"] == {"accepted": 3, "converted": 3, "skipped": 5, "ignored": 1,
+                                "seconds_kept": pytest.approx(6 * SECONDS, abs=1e-3)}
+
+
+def test_kept_files_are_mono_16_bit_flac_at_the_training_rate(skipped_run):
+    report, out = skipped_run
+    kept = [row for row in report["files"] if row["status"] in ("accepted", "converted")]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == sorted(r["output"] for r in kept)
+    for row in kept:
+        info = sf.info(out / row["output"])
+        assert (info.samplerate, info.channels, info.subtype, info.format) == (44100, 1, "PCM_16", "FLAC")
+        assert info.frames / info.samplerate == pytest.approx(SECONDS, abs=1e-3)
+    assert (out / "Électone täpe 1.flac").is_file()
+
+
+def test_conversion_is_byte_identical_when_repeated(skipped_run, messy_folder: Path, tmp_path: Path):
+    _, first = skipped_run
+    ingest(messy_folder, tmp_path / "again", TARGET, on_bad_input="skip")
+    for path in first.rglob("*.flac"):
+        assert (tmp_path / "again" / path.relative_to(first)).read_bytes() == path.read_bytes()
+
+
+def test_fail_policy_names_every_bad_file_and_writes_nothing(messy_folder: Path, tmp_path: Path):
+    with pytest.raises(BadInputError) as err:
+        ingest(messy_folder, tmp_path / "corpus", TARGET, on_bad_input="fail")
+    message = str(err.value)
+    for name, (status, reason) in EXPECTED.items():
+        assert (f"{messy_folder / name}: " in message) == (status == "skipped"), name
+        if status == "skipped":
+            assert reason in message
+    assert not (tmp_path / "corpus").exists() and not (tmp_path / "corpus.partial").exists()
+
+
+def test_fail_policy_from_the_command_line(messy_folder: Path, tmp_path: Path):
+    done = run([str(BIN / "electone-rave"), "ingest", "--source", str(messy_folder), "--out",
+                str(tmp_path / "corpus"), "--manifest", str(tmp_path / "m.json"), "--report",
+                str(tmp_path / "r.json"), "--heldout", "1", "--seed", "1", "--on-bad-input", "fail",
+                "--sample-rate", "44100", "--channels", "1", "--n-signal", str(N_SIGNAL)],
+               tmp_path, check=False)
+    assert done.returncode == 1
+    assert "5 bad input file(s)" in done.stderr and "silence.wav: digital silence" in done.stderr
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_database_seconds_add_up_over_the_accepted_files(skipped_run, tmp_path: Path):
+    report, corpus = skipped_run
+    write_json(report, tmp_path / "ingest.json")
+    write_json(build_manifest(corpus, heldout_files=1, seed=3), tmp_path / "manifest.json")
+    preprocess(tmp_path / "manifest.json", tmp_path / "db", 44100, 1, N_SIGNAL, timeout_s=600,
+               ingest_report=tmp_path / "ingest.json", report_out=tmp_path / "preprocess_report.json")
+    final = read_json(tmp_path / "preprocess_report.json")
+    assert {row["file"] for row in final["files"]} == set(EXPECTED)  # every input, whatever became of it
+    trained = [row for row in final["files"] if row.get("split") == "train"]
+    assert len(trained) == 5 and sum(1 for row in final["files"] if row.get("split") == "heldout") == 1
+    assert final["database_chunks"] == sum(row["chunks"] for row in trained) == 5
+    assert final["database_seconds"] == pytest.approx(sum(row["seconds_in_database"] for row in trained))
+    for row in trained:
+        assert row["seconds_in_database"] + row["seconds_dropped"] == pytest.approx(row["seconds"])
+    summary = json.loads((tmp_path / "db" / "electone_rave.json").read_text())
+    assert summary["seconds"] == pytest.approx(final["database_seconds"])
+
+
+def test_colliding_output_names_keep_their_extension():
+    assert output_names(["a/b.wav", "a/b.aiff", "c.mp3"]) == {
+        "a/b.wav": "a/b.wav.flac", "a/b.aiff": "a/b.aiff.flac", "c.mp3": "c.flac"}

@@ -1,0 +1,86 @@
+"""Guards that keep audio (above all the private Electone album) out of git and the Docker image.
+
+The workflow runs `check_private_data` every time it is invoked; a failure names each offending
+file. Docker's own rules decide what enters a build context: `.dockerignore` patterns are matched
+here as Docker matches them (last matching pattern wins, `!` re-includes, `**` spans folders, and
+a pattern that matches a folder excludes everything below it).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from .manifest import AUDIO_EXTENSIONS
+
+DOCKERIGNORE = ".dockerignore"
+
+
+class PrivateDataError(RuntimeError):
+    pass
+
+
+def pattern_regex(pattern: str) -> re.Pattern:
+    out, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**", i):
+            i += 2
+            if pattern.startswith("/", i):
+                out, i = out + "(?:.*/)?", i + 1
+            else:
+                out += ".*"
+            continue
+        c = pattern[i]
+        out += "[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c)
+        i += 1
+    return re.compile(out + "(?:/.*)?")
+
+
+def read_dockerignore(path: Path) -> list[tuple[bool, re.Pattern]]:
+    rules = []
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        negated = line.startswith("!")
+        pattern = line.removeprefix("!").strip().strip("/")
+        rules.append((negated, pattern_regex(pattern)))
+    return rules
+
+
+def excluded_from_context(rules: list[tuple[bool, re.Pattern]], relative_path: str) -> bool:
+    excluded = False
+    for negated, regex in rules:
+        if regex.fullmatch(relative_path):
+            excluded = not negated
+    return excluded
+
+
+def tracked_audio(repo: Path) -> list[str]:
+    """Audio files git tracks (or has staged); [] outside a git work tree (e.g. inside the image)."""
+    done = subprocess.run(["git", "ls-files", "--cached", "-z"], cwd=repo, capture_output=True, text=True)
+    if done.returncode != 0:
+        return []
+    return [f for f in done.stdout.split("\0") if Path(f).suffix.lower() in AUDIO_EXTENSIONS]
+
+
+def audio_reaching_the_image(repo: Path) -> list[str]:
+    """Audio under data/ and results/ (real or hypothetical) that .dockerignore would let in."""
+    dockerignore = repo / DOCKERIGNORE
+    if not dockerignore.is_file():
+        return [f"{DOCKERIGNORE} is missing: the whole repository, data included, would be sent"]
+    rules = read_dockerignore(dockerignore)
+    present = [p.relative_to(repo).as_posix() for top in ("data", "results") if (repo / top).is_dir()
+               for p in (repo / top).rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS]
+    # Paths that must stay out even when absent today: any raw audio, and DVC's cache (audio by hash).
+    probes = [f"data/raw/any/track{ext}" for ext in AUDIO_EXTENSIONS] + [".dvc/cache/files/md5/00/0000"]
+    return [path for path in present + probes if not excluded_from_context(rules, path)]
+
+
+def check_private_data(repo: Path) -> None:
+    problems = [f"  tracked by git: {f} (git rm --cached it; audio belongs in DVC)" for f in tracked_audio(repo)]
+    problems += [f"  would enter the Docker build context: {f} (add it to {DOCKERIGNORE})"
+                 if not f.startswith(DOCKERIGNORE) else f"  {f}" for f in audio_reaching_the_image(repo)]
+    if problems:
+        raise PrivateDataError(f"{repo}: audio could leave this machine:\n" + "\n".join(problems))

@@ -1,0 +1,159 @@
+"""Turning a folder of audio of unknown quality into a corpus the workflow trains on.
+
+Every file under the source folder is decoded completely by ffmpeg and judged. Accepted files are
+written by ffmpeg as 16-bit FLAC at the training sample rate and channel count (RAVE's own
+preprocessing decodes to 16-bit too, so nothing it would see is lost). Bad files either fail the
+run, all of them named with their reasons (`on_bad_input: fail`), or are skipped with the reason
+recorded (`skip`). The report lists every file found and what became of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .audio_check import BadAudioError, decode, require_ffmpeg
+from .manifest import AUDIO_EXTENSIONS
+
+log = logging.getLogger(__name__)
+
+POLICIES = ("fail", "skip")
+CLIPPING_WARN_FRACTION = 1e-3  # share of samples at 16-bit full scale worth a warning
+FULL_SCALE = 32767
+WORKFLOW_MARKERS = {".snakemake_timestamp"}  # Snakemake's own file in directory outputs: not an input
+
+
+class BadInputError(ValueError):
+    pass
+
+
+@dataclass
+class Outcome:
+    file: str  # relative to the source folder
+    status: str  # accepted | converted | skipped | ignored
+    reason: str = ""
+    warnings: list[str] = field(default_factory=list)
+    sample_rate: int | None = None
+    channels: int | None = None
+    seconds: float | None = None
+    output: str | None = None  # relative to the corpus folder
+
+    @property
+    def kept(self) -> bool:
+        return self.status in ("accepted", "converted")
+
+
+@dataclass(frozen=True)
+class Target:
+    sample_rate: int
+    channels: int
+    min_seconds: float  # one training chunk: shorter files contribute nothing to RAVE's database
+
+
+def judge(path: Path, name: str, target: Target) -> Outcome:
+    """What to do with one file, from its full decode."""
+    if path.name.startswith("."):
+        return Outcome(name, "ignored", "hidden file")
+    if path.suffix.lower() not in AUDIO_EXTENSIONS:
+        return Outcome(name, "ignored", f"not an audio file extension ({path.suffix or 'none'})")
+    try:
+        info, samples = decode(path)
+    except BadAudioError as err:
+        return Outcome(name, "skipped", err.reason)
+    found = Outcome(name, "skipped", sample_rate=info.sample_rate, channels=info.channels,
+                    seconds=round(info.seconds, 6))
+    if not samples.any():
+        found.reason = "digital silence: every sample is zero"
+        return found
+    if info.seconds < target.min_seconds:
+        found.reason = (f"{info.seconds:.2f} s is shorter than one training chunk "
+                        f"({target.min_seconds:.2f} s): RAVE would drop all of it")
+        return found
+    clipped = float(np.mean(np.abs(samples.astype(np.int32)) >= FULL_SCALE))
+    if clipped > CLIPPING_WARN_FRACTION:
+        found.warnings.append(f"clipping: {clipped:.2%} of samples at full scale (kept as is)")
+    conversions = []
+    if info.sample_rate != target.sample_rate:
+        conversions.append(f"resampled {info.sample_rate} -> {target.sample_rate} Hz")
+        if info.sample_rate < target.sample_rate:
+            found.warnings.append(f"upsampled: no content above {info.sample_rate / 2:.0f} Hz")
+    if info.channels != target.channels:
+        conversions.append(f"mixed {info.channels} -> {target.channels} channel(s)")
+    found.status = "converted" if conversions else "accepted"
+    found.reason = "; ".join(conversions)
+    return found
+
+
+def output_names(names: list[str]) -> dict[str, str]:
+    """`a/b.wav` -> `a/b.flac`, unless two inputs would collide (`b.wav`, `b.aiff`): then `b.wav.flac`."""
+    plain = {name: str(Path(name).with_suffix(".flac")) for name in names}
+    taken = Counter(plain.values())
+    return {name: out if taken[out] == 1 else f"{name}.flac" for name, out in plain.items()}
+
+
+def convert(source: Path, dest: Path, target: Target) -> None:
+    """ffmpeg to 16-bit FLAC; bitexact flags and no metadata make the bytes depend on the audio only."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", str(source), "-map", "0:a:0",
+         "-ac", str(target.channels), "-ar", str(target.sample_rate), "-sample_fmt", "s16",
+         "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", "-c:a", "flac",
+         "-y", str(dest)],
+        capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BadAudioError(source, f"ffmpeg could not convert it: {done.stderr.strip()[-300:]}")
+
+
+def describe_bad(source: Path, bad: list[Outcome]) -> str:
+    lines = [f"{source}: {len(bad)} bad input file(s) (on_bad_input: fail); fix or remove them, "
+             "or set on_bad_input: skip to train without them:"]
+    lines += [f"  {source / o.file}: {o.reason}" for o in bad]
+    return "\n".join(lines)
+
+
+def ingest(source: Path, out_dir: Path, target: Target, on_bad_input: str, threads: int = 1) -> dict:
+    """Judge every file under `source`, convert the kept ones into `out_dir`; return the report."""
+    if on_bad_input not in POLICIES:
+        raise ValueError(f"on_bad_input must be one of {POLICIES}, not {on_bad_input!r}")
+    source, out_dir = Path(source), Path(out_dir)
+    if not source.is_dir():
+        raise FileNotFoundError(f"{source}: corpus folder not found")
+    require_ffmpeg()
+    files = sorted(p for p in source.rglob("*") if p.is_file() and p.name not in WORKFLOW_MARKERS)
+    names = [p.relative_to(source).as_posix() for p in files]
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        outcomes = list(pool.map(lambda p, n: judge(p, n, target), files, names))
+    for o in outcomes:
+        log.log(logging.INFO if o.kept else logging.WARNING, "%s: %s%s%s", o.file, o.status,
+                f" ({o.reason})" if o.reason else "", "".join(f"; {w}" for w in o.warnings))
+
+    report = {"source": source.as_posix(), "corpus": out_dir.as_posix(), "on_bad_input": on_bad_input,
+              "target": asdict(target), "files": [asdict(o) for o in outcomes]}
+    bad = [o for o in outcomes if o.status == "skipped"]
+    if bad and on_bad_input == "fail":
+        raise BadInputError(describe_bad(source, bad))
+    kept = [o for o in outcomes if o.kept]
+    if not kept:
+        raise BadInputError(f"{source}: no usable audio among {len(files)} file(s)")
+
+    partial = out_dir.with_name(out_dir.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    outputs = output_names([o.file for o in kept])
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        list(pool.map(lambda o: convert(source / o.file, partial / outputs[o.file], target), kept))
+    for o in kept:
+        o.output = outputs[o.file]
+    shutil.rmtree(out_dir, ignore_errors=True)
+    partial.rename(out_dir)
+
+    report["files"] = [asdict(o) for o in outcomes]
+    report["totals"] = {**Counter(o.status for o in outcomes),
+                        "seconds_kept": round(sum(o.seconds for o in kept), 6)}
+    return report

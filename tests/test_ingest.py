@@ -143,3 +143,24 @@ def test_database_seconds_add_up_over_the_accepted_files(skipped_run, tmp_path: 
 def test_colliding_output_names_keep_their_extension():
     assert output_names(["a/b.wav", "a/b.aiff", "c.mp3"]) == {
         "a/b.wav": "a/b.wav.flac", "a/b.aiff": "a/b.aiff.flac", "c.mp3": "c.flac"}
+
+
+def test_the_database_is_keyed_in_manifest_order_and_identical_when_rebuilt(skipped_run, tmp_path: Path):
+    import lmdb
+    from electone_rave.database_order import audio_chunks, waveform
+    from electone_rave.manifest import files_in_split, sha256_of
+    _, corpus = skipped_run
+    manifest = build_manifest(corpus, heldout_files=1, seed=3)
+    write_json(manifest, tmp_path / "manifest.json")
+    digests = []
+    for attempt in ("first", "second"):
+        preprocess(tmp_path / "manifest.json", tmp_path / attempt, 44100, 1, N_SIGNAL, timeout_s=600)
+        digests.append(sha256_of(tmp_path / attempt / "data.mdb"))
+    assert digests[0] == digests[1]  # rave preprocess's own order depends on its worker pool
+    expected = [chunk for path in files_in_split(manifest, "train") for chunk in audio_chunks(path, N_SIGNAL)]
+    env = lmdb.open(str(tmp_path / "first"), readonly=True, lock=False)
+    with env.begin() as txn:
+        stored = [(key.decode(), waveform(value)) for key, value in txn.cursor()]
+    env.close()
+    assert [key for key, _ in stored] == [f"{i:08d}" for i in range(len(expected))]
+    assert [data for _, data in stored] == expected

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .audio_check import BadAudioError
 from .config import ConfigError
+from .database_order import DatabaseMismatchError
 from .download import DownloadError
 from .estimate import InsufficientDiskError
 from .export import ExportError
@@ -24,9 +25,9 @@ from .private_corpus import CorpusMismatchError
 from .runs import IncompleteRunError
 from .tb_metrics import MissingScalarsError
 
-KNOWN_ERRORS = (ArchiveError, BadAudioError, BadInputError, ConfigError, CorpusMismatchError, DownloadError,
-                ExportError, IncompleteRunError, InsufficientDiskError, MissingScalarsError, PaperError, PreprocessError,
-                PrivateDataError, FileExistsError, FileNotFoundError)
+KNOWN_ERRORS = (ArchiveError, BadAudioError, BadInputError, ConfigError, CorpusMismatchError, DatabaseMismatchError,
+                DownloadError, ExportError, IncompleteRunError, InsufficientDiskError, MissingScalarsError,
+                PaperError, PreprocessError, PrivateDataError, FileExistsError, FileNotFoundError)
 
 
 def add_budget(p: argparse.ArgumentParser) -> None:

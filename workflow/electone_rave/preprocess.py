@@ -2,8 +2,9 @@
 
 Only the manifest's training files enter the database (held-out files stay out). Inputs are
 checked first (changed since the manifest? readable by ffmpeg?), RAVE writes into a temporary
-directory, the chunk count is verified against the audio's length, and only then is the
-database moved into place: a killed or failed run never leaves a database that looks complete.
+directory, the chunk count is verified against the audio's length, every chunk is matched against
+the audio and the database re-keyed in a canonical order (database_order.py), and only then is
+the database moved into place: a killed or failed run never leaves a database that looks complete.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import lmdb
 
 from .audio_check import BadAudioError, probe, require_ffmpeg
+from .database_order import put_in_canonical_order
 from .manifest import read_json, read_manifest, sha256_of, write_json
 
 log = logging.getLogger(__name__)
@@ -111,6 +113,7 @@ def preprocess(manifest_path: Path, out_db: Path, sample_rate: int, channels: in
         raise PreprocessError(f"rave preprocess wrote {found} chunks into {partial}, expected {expected} "
                               f"from {len(files)} files: some audio was silently dropped")
     (partial / "lock.mdb").unlink(missing_ok=True)  # per-process lock state, not data
+    put_in_canonical_order(partial, [path for _, path, _, _ in files], n_signal)
     chunk_seconds = 2 * n_signal / sample_rate
     summary = {"manifest": str(manifest_path), "files": [str(p) for _, p, _, _ in files],
                "chunks": found, "seconds": round(found * chunk_seconds, 6)}

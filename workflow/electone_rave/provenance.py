@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata as md
+import os
 import platform
 import subprocess
 from pathlib import Path
@@ -21,7 +22,7 @@ def git_commit(workflow_dir: Path = Path(".")) -> str:
                                capture_output=True, text=True).stdout.strip()
         return out + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        return os.environ.get("ELECTONE_RAVE_COMMIT", "unknown")  # set by the Docker image's build
 
 
 def versions() -> dict[str, str]:
@@ -42,7 +43,26 @@ def hardware() -> dict:
     if torch.cuda.is_available():
         info["gpus"] = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
         info["cudnn"] = torch.backends.cudnn.version()
+        info["nvidia_driver"] = nvidia_driver()
     return info
+
+
+def container() -> dict | str:
+    """The image this ran in ("no container" outside one). A container cannot see its own image
+    digest: pass it in with `docker run -e ELECTONE_RAVE_IMAGE=<image@sha256:...>`."""
+    if not (Path("/.dockerenv").exists() or Path("/run/.containerenv").exists()):
+        return "no container"
+    return {"image": os.environ.get("ELECTONE_RAVE_IMAGE", "unknown (set ELECTONE_RAVE_IMAGE)"),
+            "built_from_commit": os.environ.get("ELECTONE_RAVE_COMMIT", "unknown")}
+
+
+def nvidia_driver() -> str | None:
+    try:
+        done = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                              capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip().splitlines()[0] if done.returncode == 0 and done.stdout.strip() else None
 
 
 def now() -> str:
@@ -51,7 +71,7 @@ def now() -> str:
 
 def describe(command: list[str], **extra) -> dict:
     return {"command": command, "git_commit": git_commit(), "versions": versions(),
-            "hardware": hardware(), "finished_utc": now(), **extra}
+            "hardware": hardware(), "container": container(), "finished_utc": now(), **extra}
 
 
 def file_digests(paths: list[str | Path]) -> dict[str, str]:

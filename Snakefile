@@ -15,6 +15,10 @@ configfile: "configs/config.yaml"
 
 validate(config, "workflow/schemas/config.schema.yaml")
 
+# With --software-deployment-method apptainer every rule runs in the workflow's image
+# (GPU: --apptainer-args "--nv"); the image is config["container"], by digest once published.
+container: config["container"]
+
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/musicnet.smk"
@@ -26,6 +30,7 @@ include: "workflow/rules/export.smk"
 include: "workflow/rules/scalars.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/config.smk"
 include: "workflow/rules/manifest.smk"
 include: "workflow/rules/paper.smk"
 

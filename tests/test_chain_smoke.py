@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 
 from conftest import run
 from electone_rave.manifest import sha256_of
@@ -44,7 +45,8 @@ def test_manifest_lists_every_artefact_with_its_hash(chain: Path):
     rules = {row["rule"] for row in manifest["artefacts"]}
     assert rules == {"demo_corpus", "ingest", "preprocess", "train", "prior", "export", "export_with_prior", "scalars",
                      "reconstruct", "evaluate_reconstructions", "generate_prior", "evaluate_prior", "realtime",
-                     "ablation", "replication", "figure_training_curves", "figure_spectrograms", "figure_ablation"}
+                     "ablation", "replication", "effective_config", "figure_training_curves", "figure_spectrograms",
+                     "figure_ablation"}
     paths = {row["path"] for row in manifest["artefacts"]}
     for expected in ("results/export/baseline.ts", "results/export/electone.ts",
                      "results/export/electone_prior.ts", "results/train/electone/config.gin",
@@ -228,8 +230,20 @@ def test_the_baseline_replication_is_a_checked_report(chain: Path):
         assert (c["measured"] is None) == ("not_measurable" in c)
     numbers = json.loads((chain / "results/paper/numbers.json").read_text())
     assert numbers["replication"] == report
+    effective = json.loads((chain / "results/config.json").read_text())  # what the paper read
+    assert effective == yaml.safe_load((chain / "configs/config.yaml").read_text())
+    assert numbers["profile"] == effective["profile"] == "smoke"
     assert [c["corpus"] for c in numbers["corpora"]] == ["electone", "musicnet"]
     assert numbers["corpora"][0]["files_kept"] == 3 and numbers["corpora"][0]["heldout_files"] == 1
+
+
+def test_training_from_clean_on_the_cpu_repeats_every_scalar(chain: Path):
+    """Next to last: it retrains the baseline from scratch (its resumable state removed)."""
+    first = (chain / "results/metrics/baseline/train_scalars.csv").read_bytes()
+    shutil.rmtree(chain / "results/checkpoints/train/baseline")
+    run(["snakemake", "--cores", "all", "--forcerun", "train", "--", "results/metrics/baseline/train_scalars.csv"], chain)
+    assert json.loads((chain / "results/train/baseline/provenance.json").read_text())["resumed_from"] is None
+    assert (chain / "results/metrics/baseline/train_scalars.csv").read_bytes() == first
 
 
 def latest_saved_step(work_dir: Path, since: float) -> int:

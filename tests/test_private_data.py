@@ -127,3 +127,28 @@ def test_the_workflow_refuses_to_run_when_audio_would_enter_the_image(workspace:
         assert "data/raw/any/track.wav" not in out  # still excluded by **/*.wav
     finally:
         dockerignore.write_text(original)
+
+
+CREDENTIAL_PATTERNS = [
+    r"AKIA[0-9A-Z]{16}",                                   # AWS access key id
+    r"(?i)(secret_access_key|access_key_id|password|token)\s*[=:]\s*['\"]?[A-Za-z0-9/+]{16,}",
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----",
+    r"\"type\":\s*\"service_account\"",                   # a Google service-account key file
+]
+
+
+def test_no_credentials_are_committed():
+    import re
+    import subprocess
+    from conftest import REPO
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True, check=True)
+    assert ".dvc/config.local" not in tracked.stdout.split("\0")
+    found = []
+    for name in filter(None, tracked.stdout.split("\0")):
+        path = REPO / name
+        if not path.is_file() or path.suffix in (".lock",) or path.stat().st_size > 2_000_000:
+            continue
+        text = path.read_text(errors="ignore")
+        found += [f"{name}: {p}" for p in CREDENTIAL_PATTERNS if re.search(p, text)
+                  and name != "tests/test_private_data.py"]
+    assert not found, found

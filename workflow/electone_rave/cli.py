@@ -41,6 +41,7 @@ def add_budget(p: argparse.ArgumentParser) -> None:
     p.add_argument("--log-every", type=int, default=50)
     p.add_argument("--gpu", type=int, nargs="*", help="GPU indices; -1 for CPU; default: auto")
     p.add_argument("--steps-per-second", type=float, help="measured speed, for the estimate before training")
+    p.add_argument("--deterministic", action="store_true", help="Lightning's deterministic mode (slower on GPU)")
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--work", type=Path, required=True, help="RAVE run directory kept for resuming")
     p.add_argument("--out", type=Path, required=True)
@@ -51,7 +52,8 @@ def add_budget(p: argparse.ArgumentParser) -> None:
 def budget_of(a: argparse.Namespace):
     from .training import StepBudget
     return StepBudget(max_steps=a.max_steps, val_every=a.val_every, batch=a.batch, workers=a.workers,
-                      log_every_n_steps=a.log_every, save_every=a.save_every, overrides=a.override)
+                      log_every_n_steps=a.log_every, save_every=a.save_every, overrides=a.override,
+                      deterministic=a.deterministic)
 
 
 def cmd_demo_corpus(a):
@@ -219,9 +221,9 @@ def cmd_figure_ablation(a):
 
 
 def cmd_paper_numbers(a):
-    from .config import load
+    from .manifest import read_json
     from .paper_numbers import gather
-    gather(load(a.config, {"profile": a.profile}), a.results, a.out)
+    gather(read_json(a.config), a.results, a.out)
 
 
 def cmd_paper(a):
@@ -416,8 +418,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_figure_ablation)
 
     p = sub.add_parser("paper-numbers", help="gather every number the paper cites into one JSON")
-    p.add_argument("--config", type=Path, required=True)
-    p.add_argument("--profile", required=True)
+    p.add_argument("--config", type=Path, required=True, help="the run's effective config (results/config.json)")
     p.add_argument("--results", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_paper_numbers)

@@ -56,7 +56,8 @@ def build_manifest(audio_dir: Path, heldout_files: int, seed: int) -> dict:
     return {"root": audio_dir.as_posix(), "split_seed": seed, "files": rows}
 
 
-def write_json(data, path: Path) -> None:
+def write_json(data, path: Path | str) -> None:
+    path = Path(path)
     try:
         text = json.dumps(data, indent=2, sort_keys=False, allow_nan=False)
     except ValueError as err:

@@ -25,6 +25,7 @@ class StepBudget:
     log_every_n_steps: int
     save_every: int | None = None
     overrides: list[str] = field(default_factory=list)
+    deterministic: bool = False
 
 
 def device_flags(gpus: list[int] | None) -> list[str]:
@@ -85,6 +86,10 @@ def run_training(command: str, flags: list[str], gin_files: list[str], seed: int
     if resume is not None:
         cmd.append(f"--ckpt={resume}")
     env = {**os.environ, "PL_TRAINER_LOG_EVERY_N_STEPS": str(budget.log_every_n_steps)}
+    if budget.deterministic:
+        # Lightning's Trainer(deterministic=True): deterministic torch algorithms, cuDNN benchmark
+        # off (RAVE turns it on), and the cuBLAS workspace setting CUDA needs for determinism.
+        env["PL_TRAINER_DETERMINISTIC"] = "True"  # parsed by literal_eval: must be a bool
     log.info("running: %s", " ".join(cmd))
     done = subprocess.run(cmd, env=env)
     if done.returncode != 0:

@@ -88,6 +88,8 @@ def budget_flags(section):
         flags.append(f"--save-every {b['save_every']}")
     if b.get("gpu") is not None:
         flags.append("--gpu " + " ".join(map(str, b["gpu"])))
+    if b.get("deterministic"):
+        flags.append("--deterministic")
     if b.get("steps_per_second"):
         flags.append(f"--steps-per-second {b['steps_per_second']}")
     if b["overrides"]:
@@ -122,6 +124,7 @@ def artefacts():
         "realtime": expand(rules.realtime.output, run=RUNS),
         "ablation": list(rules.ablation.output),
         "replication": list(rules.replication.output),
+        "effective_config": list(rules.effective_config.output),
         "figure_training_curves": list(rules.figure_training_curves.output),
         "figure_spectrograms": list(rules.figure_spectrograms.output),
         "figure_ablation": list(rules.figure_ablation.output),

@@ -11,16 +11,13 @@ rule paper_numbers:
         expand(rules.train.output.gin, run=RUNS),
         expand(rules.train.output.provenance, run=RUNS),
         expand(rules.preprocess.output.report, corpus=CORPORA),
-        config="configs/config.yaml",
+        config=rules.effective_config.output,
     output:
         "results/paper/numbers.json",
-    params:
-        profile=config["profile"],
     log:
         "results/logs/paper/numbers.log",
     shell:
-        "electone-rave paper-numbers --config {input.config} --profile {params.profile} --results results"
-        " --out {output} > {log} 2>&1"
+        "electone-rave paper-numbers --config {input.config} --results results --out {output} > {log} 2>&1"
 
 
 rule paper:

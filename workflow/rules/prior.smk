@@ -18,6 +18,8 @@ rule prior:
         n_signal=config["audio"]["n_signal"],
         fidelity=config["export"]["fidelity"],
     threads: all_cores
+    resources:
+        gpu=1,  # one GPU per training where the profile counts GPUs (profiles/gpu, profiles/slurm)
     log:
         "results/logs/prior/{run}.log",
     benchmark:

@@ -14,6 +14,8 @@ rule train:
         budget=budget_flags("train"),
         audio=audio_flags(),
     threads: all_cores
+    resources:
+        gpu=1,  # one GPU per training where the profile counts GPUs (profiles/gpu, profiles/slurm)
     log:
         "results/logs/train/{run}.log",
     benchmark:

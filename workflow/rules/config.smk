@@ -1,0 +1,13 @@
+from electone_rave.manifest import write_json
+
+
+rule effective_config:
+    """results/config.json: the configuration this run used, command-line --config overrides included."""
+    output:
+        "results/config.json",
+    params:
+        config=config,  # a changed value reruns this rule, and what reads it
+    log:
+        "results/logs/effective_config.log",
+    run:
+        write_json(dict(params.config), output[0])

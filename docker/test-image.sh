@@ -28,7 +28,7 @@ fi
 [ -n "$(ls docker/wheelhouse/*.whl 2>/dev/null)" ] || docker/make-wheelhouse.sh
 
 start=$(date +%s)
-"${podman[@]}" build --quiet --build-arg BASE="$base" --build-arg GIT_COMMIT="$(git rev-parse HEAD)" \
+"${podman[@]}" build --quiet --build-arg BASE="$base" --build-arg GIT_COMMIT="$(git rev-parse HEAD)$(git diff --quiet HEAD || echo -dirty)" \
     -f docker/Dockerfile -t localhost/electone-rave .
 built=$(date +%s)
 
@@ -43,7 +43,7 @@ fail() { echo "test-image: FAIL: $*" >&2; exit 1; }
 for f in manifest.json paper/electone-rave.pdf export/electone.ts eval/replication.json; do
     [ -s "$results/$f" ] || fail "results/$f missing"
 done
-[ -z "$(find "$results" ! -uid 1000 -print -quit)" ] || fail "files not owned by uid 1000 in results"
+[ -z "$(find "$results" -mindepth 1 ! -uid 1000 -print -quit)" ] || fail "files not owned by uid 1000 in results"
 grep -q '"profile": "smoke"' "$results/manifest.json" || fail "manifest does not name the smoke profile"
 echo "test-image: OK: build $((built - start)) s, smoke chain in the container $((ran - built)) s," \
      "image $("${podman[@]}" image inspect localhost/electone-rave --format '{{.Size}}' | numfmt --to=iec)"

@@ -237,6 +237,24 @@ def test_the_baseline_replication_is_a_checked_report(chain: Path):
     assert numbers["corpora"][0]["files_kept"] == 3 and numbers["corpora"][0]["heldout_files"] == 1
 
 
+def test_a_killed_export_never_leaves_a_ts_in_place(chain: Path):
+    target = chain / "results/export/electone_no_noise.ts"
+    command = ["snakemake", "--cores", "all", "--forcerun", "export", "--", str(target.relative_to(chain))]
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    job = subprocess.Popen(command, cwd=chain, env=env, start_new_session=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not list(target.parent.glob(".export-*")) and job.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert job.poll() is None, "the export finished before it could be killed"
+    os.killpg(job.pid, signal.SIGKILL)
+    job.wait()
+    assert not target.exists()  # RAVE writes into a temporary folder; only a checked .ts is moved in
+    run(["snakemake", "--unlock"], chain)
+    run(command, chain)
+    call_method(torch.jit.load(str(target)), "forward", 1)  # the re-run's .ts is whole
+
+
 def test_training_from_clean_on_the_cpu_repeats_every_scalar(chain: Path):
     """Next to last: it retrains the baseline from scratch (its resumable state removed)."""
     first = (chain / "results/metrics/baseline/train_scalars.csv").read_bytes()

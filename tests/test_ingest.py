@@ -164,3 +164,25 @@ def test_the_database_is_keyed_in_manifest_order_and_identical_when_rebuilt(skip
     env.close()
     assert [key for key, _ in stored] == [f"{i:08d}" for i in range(len(expected))]
     assert [data for _, data in stored] == expected
+
+
+def test_a_killed_preprocessing_leaves_no_database_that_looks_complete(skipped_run, tmp_path: Path):
+    import os
+    import signal
+    import subprocess
+    import time
+    from electone_rave.preprocess import count_entries
+    _, corpus = skipped_run
+    write_json(build_manifest(corpus, heldout_files=1, seed=3), tmp_path / "manifest.json")
+    command = [str(BIN / "electone-rave"), "preprocess", "--manifest", str(tmp_path / "manifest.json"),
+               "--out", str(tmp_path / "db"), "--sample-rate", "44100", "--channels", "1", "--n-signal", str(N_SIGNAL)]
+    job = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not (tmp_path / "db.partial/data.mdb").exists() and job.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert job.poll() is None, "preprocessing finished before it could be killed"
+    os.killpg(job.pid, signal.SIGKILL)  # rave preprocess and its ffmpeg workers with it
+    job.wait()
+    assert (tmp_path / "db.partial").exists() and not (tmp_path / "db").exists()
+    assert run(command, tmp_path).returncode == 0  # the same command again starts clean and finishes
+    assert count_entries(tmp_path / "db") == 5 and not (tmp_path / "db.partial").exists()

@@ -8,15 +8,20 @@ The working directory is taken off sys.path first: gin resolves RAVE's own
 would otherwise shadow it as a namespace package (gin then fails with a TypeError).
 
 Lightning 1.9 reads Trainer defaults from PL_TRAINER_* environment variables, which is how the
-workflow sets log_every_n_steps without touching RAVE's code.
+workflow sets log_every_n_steps without touching RAVE's code. For `export`, nn~'s code generator
+is pointed at a temporary folder instead of its own package folder (read-only for non-root users).
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 RAVE_COMMANDS = ("preprocess", "train", "train_prior", "export")
 
@@ -24,6 +29,18 @@ RAVE_COMMANDS = ("preprocess", "train", "train_prior", "export")
 def drop_cwd_from_path() -> None:
     cwd = os.getcwd()
     sys.path[:] = [p for p in sys.path if p not in ("", ".", cwd)]
+
+
+def keep_nn_tilde_scratch_out_of_site_packages() -> Path:
+    """nn~'s exporter writes generated code into its own package folder (nn_tilde/.tmpfile), which
+    a non-root user cannot write in an image or a shared install: give it a private scratch folder."""
+    import nn_tilde
+    import nn_tilde.codegen
+
+    scratch = Path(tempfile.mkdtemp(prefix="nn_tilde-")) / ".tmpfile"
+    atexit.register(shutil.rmtree, scratch.parent, True)
+    nn_tilde.TMP_FILE_OUTPUT = nn_tilde.codegen.TMP_FILE_OUTPUT = scratch
+    return scratch
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -39,6 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     pl.seed_everything(args.seed, workers=True)
     module = importlib.import_module(f"scripts.{args.command}")
     if args.command == "export":
+        keep_nn_tilde_scratch_out_of_site_packages()
         from . import prior_export
         prior_export.install(module)
     sys.argv = [module.__name__, *rave_args]

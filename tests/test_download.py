@@ -284,3 +284,33 @@ def test_the_data_filter_rejects_unsafe_members(add_unsafe, metadata: Path, tmp_
     assert isinstance(err.value.__cause__, tarfile.FilterError)
     assert not (tmp_path / "extract" / "evil.wav").exists()
     assert not out.exists() and not out.with_name("audio.partial").exists()
+
+
+def test_crosscheck_fails_when_zenodo_answers_that_the_record_does_not_exist(server):
+    with pytest.raises(dl.DownloadError, match="Zenodo record 999"):
+        dl.crosscheck(musicnet_config()["files"], 999, f"{server.base}/api")  # the server answers 404
+
+
+@pytest.fixture
+def python_without_tar_filters(monkeypatch):
+    """Debian bookworm's Python 3.11.2 (the image's) predates tarfile's extraction filters."""
+    monkeypatch.delattr(tarfile, "data_filter")
+    monkeypatch.setattr(musicnet, "EXTRACT_FILTER", {})
+
+
+@pytest.mark.parametrize("add_unsafe", [path_traversal, absolute_symlink])
+def test_without_tar_filters_unsafe_members_are_still_refused(python_without_tar_filters, add_unsafe,
+                                                            metadata: Path, tmp_path: Path):
+    archive = tmp_path / "evil.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        add_member(tar, "musicnet/train_data/1727.wav", wav_bytes(0))
+        add_unsafe(tar)
+    with pytest.raises(musicnet.ArchiveError, match="unsafe member rejected"):
+        musicnet.extract_audio(archive, metadata, tmp_path / "out", "train")
+    assert not (tmp_path / "evil.wav").exists() and not (tmp_path / "out").exists()
+
+
+def test_without_tar_filters_the_subset_is_extracted(python_without_tar_filters, archive: Path, metadata: Path,
+                                                     tmp_path: Path):
+    assert musicnet.extract_audio(archive, metadata, tmp_path / "out", "train", ["Solo Piano"]) == ["1727.wav", "1733.wav"]
+    assert sf.info(tmp_path / "out/1727.wav").samplerate == 44100

@@ -152,3 +152,13 @@ def test_no_credentials_are_committed():
         found += [f"{name}: {p}" for p in CREDENTIAL_PATTERNS if re.search(p, text)
                   and name != "tests/test_private_data.py"]
     assert not found, found
+
+
+def test_audio_anywhere_in_any_letter_case_is_checked_against_dockerignore(tmp_path: Path):
+    from conftest import REPO
+    from electone_rave.guards import audio_reaching_the_image
+    shutil.copy(REPO / ".dockerignore", tmp_path / ".dockerignore")
+    for name in ("paper/Take 1.Wav", "results/audio/x.WAV", "data/raw/a/b.flac", ".venv/lib/test.wav"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    assert audio_reaching_the_image(tmp_path) == ["paper/Take 1.Wav"]

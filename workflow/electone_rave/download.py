@@ -203,6 +203,8 @@ def crosscheck(pinned: dict[str, dict], record_id: int, api_base: str = ZENODO_A
     """Fail if the record's own list disagrees with the pins; only warn when it cannot be reached."""
     try:
         listed = zenodo_files(record_id, api_base)
+    except requests.HTTPError as err:  # Zenodo answered: a wrong record id is an error, not "offline"
+        raise DownloadError(f"Zenodo record {record_id} ({api_base}): {err}") from err
     except requests.RequestException as err:
         log.warning("Zenodo record %s could not be read (%s); using the pinned checksums unchecked", record_id, err)
         return

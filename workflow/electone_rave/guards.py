@@ -8,6 +8,7 @@ a pattern that matches a folder excludes everything below it).
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -65,14 +66,27 @@ def tracked_audio(repo: Path) -> list[str]:
     return [f for f in done.stdout.split("\0") if Path(f).suffix.lower() in AUDIO_EXTENSIONS]
 
 
+NOT_IN_ANY_BUILD = {".git", ".venv", ".snakemake", ".dvc"}  # never sent, or excluded as wholes
+
+
+def audio_files_in(repo: Path) -> list[str]:
+    """Every audio file of the work tree (any letter case), as paths relative to repo."""
+    found = []
+    for folder, subfolders, files in os.walk(repo):
+        if Path(folder) == repo:
+            subfolders[:] = [d for d in subfolders if d not in NOT_IN_ANY_BUILD]
+        found += [(Path(folder) / f).relative_to(repo).as_posix() for f in files
+                  if Path(f).suffix.lower() in AUDIO_EXTENSIONS]
+    return found
+
+
 def audio_reaching_the_image(repo: Path) -> list[str]:
-    """Audio under data/ and results/ (real or hypothetical) that .dockerignore would let in."""
+    """Audio anywhere in the work tree (or hypothetical raw audio) that .dockerignore would let in."""
     dockerignore = repo / DOCKERIGNORE
     if not dockerignore.is_file():
         return [f"{DOCKERIGNORE} is missing: the whole repository, data included, would be sent"]
     rules = read_dockerignore(dockerignore)
-    present = [p.relative_to(repo).as_posix() for top in ("data", "results") if (repo / top).is_dir()
-               for p in (repo / top).rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS]
+    present = audio_files_in(repo)
     # Paths that must stay out even when absent today: any raw audio, and DVC's cache (audio by hash).
     probes = [f"data/raw/any/track{ext}" for ext in AUDIO_EXTENSIONS] + [".dvc/cache/files/md5/00/0000"]
     return [path for path in present + probes if not excluded_from_context(rules, path)]

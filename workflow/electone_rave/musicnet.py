@@ -6,6 +6,7 @@ The archive holds musicnet/{train,test}_{data,labels}/<id>.wav|csv: 330 recordin
 
 from __future__ import annotations
 
+import copy
 import csv
 import logging
 import shutil
@@ -20,6 +21,9 @@ ARCHIVE_ROOT = "musicnet"
 SPLITS = ("train", "test")
 METADATA_COLUMNS = ("id", "composer", "composition", "movement", "ensemble", "source", "transcriber",
                     "catalog_name", "seconds")
+
+
+EXTRACT_FILTER = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
 
 
 class ArchiveError(RuntimeError):
@@ -117,17 +121,25 @@ def stream_extract(archive: Path, dest: Path, split: str, selected: set[str],
                 continue
             if not member.isfile():
                 raise ArchiveError(f"{archive}: {member.name} is not a regular file")
-            tar.extract(member.replace(name=f"{rid}.wav"), dest, filter="data")
+            flat = copy.copy(member)
+            flat.name = f"{rid}.wav"  # a fixed name in dest: nothing in the archive chooses the path
+            tar.extract(flat, dest, **EXTRACT_FILTER)
             extracted.append(f"{rid}.wav")
     return extracted, seen
 
 
 def reject_if_unsafe(archive: Path, member: tarfile.TarInfo, dest: Path) -> None:
     # Every member, extracted or not, must pass: an archive with one traversal or link out is not trusted.
-    try:
-        tarfile.data_filter(member, str(dest))
-    except tarfile.FilterError as err:
-        raise ArchiveError(f"{archive}: unsafe member rejected by the tar 'data' filter: {err}") from err
+    if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4
+        try:
+            tarfile.data_filter(member, str(dest))
+        except tarfile.FilterError as err:
+            raise ArchiveError(f"{archive}: unsafe member rejected by the tar 'data' filter: {err}") from err
+        return
+    # Debian bookworm's Python 3.11.2 has no filters: the same refusals for what this archive can hold.
+    parts = PurePosixPath(member.name).parts
+    if member.name.startswith("/") or ".." in parts or member.issym() or member.islnk() or member.isdev():
+        raise ArchiveError(f"{archive}: unsafe member rejected: {member.name}")
 
 
 def check_complete(archive: Path, split: str, ensembles: list[str] | None, selected: set[str],

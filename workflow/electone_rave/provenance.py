@@ -50,6 +50,9 @@ def hardware() -> dict:
 def container() -> dict | str:
     """The image this ran in ("no container" outside one). A container cannot see its own image
     digest: pass it in with `docker run -e ELECTONE_RAVE_IMAGE=<image@sha256:...>`."""
+    if os.environ.get("APPTAINER_CONTAINER") or os.environ.get("SINGULARITY_CONTAINER"):
+        return {"image": os.environ.get("APPTAINER_CONTAINER") or os.environ["SINGULARITY_CONTAINER"],
+                "runtime": "apptainer"}
     if not (Path("/.dockerenv").exists() or Path("/run/.containerenv").exists()):
         return "no container"
     return {"image": os.environ.get("ELECTONE_RAVE_IMAGE", "unknown (set ELECTONE_RAVE_IMAGE)"),

@@ -59,8 +59,8 @@ def main(argv: list[str] | None = None) -> None:
         keep_nn_tilde_scratch_out_of_site_packages()
         from . import prior_export
         prior_export.install(module)
-    sys.argv = [module.__name__, *rave_args]
-    app.run(module.main)
+    # sys.argv stays ours: Lightning's DDP relaunches `python -m electone_rave.rave_launcher` with it.
+    app.run(module.main, argv=[module.__name__, *rave_args])
 
 
 if __name__ == "__main__":

@@ -80,7 +80,8 @@ def run_training(command: str, flags: list[str], gin_files: list[str], seed: int
 
     A run resumes only if its command, gin files and data files (database, pretrained model) are
     byte-identical to the interrupted one's."""
-    key = runs.run_key([command, f"--seed={seed}", *flags], gin_files + data_files)
+    key = runs.run_key([command, f"--seed={seed}", f"deterministic={budget.deterministic}", *flags],
+                       gin_files + data_files)
     resume = runs.prepare(work_dir, key)
     cmd = [sys.executable, "-m", "electone_rave.rave_launcher", f"--seed={seed}", command, *flags]
     if resume is not None:
@@ -97,7 +98,8 @@ def run_training(command: str, flags: list[str], gin_files: list[str], seed: int
             f"rave {command} exited with status {done.returncode}; its checkpoints stay in {work_dir} "
             "and the next run of the same command resumes from them")
     result = runs.collect(work_dir, out_dir, budget.max_steps)
-    record = provenance.describe(cmd, seed=seed, resumed_from=str(resume) if resume else None,
+    record = provenance.describe(cmd, seed=seed, deterministic=budget.deterministic,
+                                 resumed_from=str(resume) if resume else None,
                                  gin_files=provenance.file_digests(gin_files), **result)
     (out_dir / "provenance.json").write_text(json.dumps(record, indent=2) + "\n")
     return record

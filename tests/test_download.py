@@ -16,7 +16,7 @@ import soundfile as sf
 from conftest import REPO
 from electone_rave import download as dl
 from electone_rave import musicnet
-from local_zenodo import add_member, serving, wav_bytes, write_archive, write_metadata
+from local_zenodo import add_member, publish_record, serving, wav_bytes, write_archive, write_metadata
 
 RECORD = 5120004
 SAMPLE_RATE = 44100
@@ -161,11 +161,7 @@ def test_only_https_urls_are_fetched(url: str, tmp_path: Path):
 # --- Zenodo cross-check ---
 
 def zenodo_record(server, files: dict[str, bytes], md5_override: dict[str, str] | None = None) -> None:
-    entries = [{"key": name, "size": len(body),
-                "checksum": "md5:" + (md5_override or {}).get(name, hashlib.md5(body).hexdigest()),
-                "links": {"self": f"{server.base}/api/records/{RECORD}/files/{name}/content"}}
-               for name, body in files.items()]
-    server.state.files[f"/api/records/{RECORD}"] = json.dumps({"files": entries}).encode()
+    publish_record(server, RECORD, files, md5_override)
 
 
 def pins_of(files: dict[str, bytes]) -> dict[str, dict]:

@@ -67,7 +67,8 @@ def cmd_ingest(a):
     from .private_corpus import check_against_manifest
     if a.expect:
         check_against_manifest(a.source, a.expect)
-    target = Target(a.sample_rate, a.channels, min_seconds=2 * a.n_signal / a.sample_rate)
+    from .config import chunk_samples
+    target = Target(a.sample_rate, a.channels, min_seconds=chunk_samples(a.n_signal) / a.sample_rate)
     report = ingest(a.source, a.out, target, a.on_bad_input, a.threads)
     write_json(build_manifest(a.out, a.heldout, a.seed), a.manifest)
     write_json(report, a.report)

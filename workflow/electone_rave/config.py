@@ -54,9 +54,13 @@ def profile(config: dict) -> dict:
     return config["profiles"][config["profile"]]
 
 
-def chunks_per_file(seconds: float, config: dict) -> int:
+def chunk_samples(n_signal: int) -> int:
     """`rave preprocess` cuts each file into chunks of 2 * n_signal samples and drops the tail."""
-    return math.floor(seconds * config["audio"]["sample_rate"] / (2 * config["audio"]["n_signal"]))
+    return 2 * n_signal
+
+
+def chunks_per_file(seconds: float, config: dict) -> int:
+    return math.floor(seconds * config["audio"]["sample_rate"] / chunk_samples(config["audio"]["n_signal"]))
 
 
 def raw_corpus_folder(corpus: str) -> str:

@@ -19,6 +19,8 @@ from pathlib import Path
 import lmdb
 import soundfile as sf
 
+from .config import chunk_samples
+
 COMMIT_EVERY = 1000  # entries per write transaction
 
 
@@ -27,12 +29,12 @@ class DatabaseMismatchError(RuntimeError):
 
 
 def audio_chunks(path: Path, n_signal: int) -> list[bytes]:
-    """The int16 chunks `rave preprocess` cuts from a mono file: 2 * n_signal samples, tail dropped."""
+    """The int16 chunks `rave preprocess` cuts from a mono file, tail dropped."""
     samples, _ = sf.read(str(path), dtype="int16", always_2d=True)
     if samples.shape[1] != 1:
         raise DatabaseMismatchError(f"{path}: {samples.shape[1]} channels; the workflow trains on mono")
     data = samples[:, 0].tobytes()
-    size = 2 * n_signal * 2
+    size = chunk_samples(n_signal) * 2  # int16 bytes
     return [data[i:i + size] for i in range(0, len(data) - size + 1, size)]
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import lmdb
 
 from .audio_check import BadAudioError, probe, require_ffmpeg
+from .config import chunk_samples
 from .database_order import put_in_canonical_order
 from .manifest import read_json, read_manifest, sha256_of, write_json
 
@@ -31,8 +32,7 @@ class PreprocessError(RuntimeError):
 
 
 def expected_chunks(frames: int, file_rate: int, sample_rate: int, n_signal: int) -> int:
-    """`rave preprocess` yields whole chunks of 2 * n_signal samples and drops each file's tail."""
-    return (frames * sample_rate // file_rate) // (2 * n_signal)
+    return (frames * sample_rate // file_rate) // chunk_samples(n_signal)
 
 
 def checked_training_files(manifest_path: Path) -> list[tuple[str, Path, int, int]]:
@@ -87,7 +87,7 @@ def preprocess(manifest_path: Path, out_db: Path, sample_rate: int, channels: in
     for name, path, _, _ in files:
         if chunks[name] == 0:
             log.warning("%s: shorter than one RAVE chunk (%d samples): contributes nothing",
-                        path, 2 * n_signal)
+                        path, chunk_samples(n_signal))
     expected = sum(chunks.values())
 
     out_db = Path(out_db)
@@ -114,7 +114,7 @@ def preprocess(manifest_path: Path, out_db: Path, sample_rate: int, channels: in
                               f"from {len(files)} files: some audio was silently dropped")
     (partial / "lock.mdb").unlink(missing_ok=True)  # per-process lock state, not data
     put_in_canonical_order(partial, [path for _, path, _, _ in files], n_signal)
-    chunk_seconds = 2 * n_signal / sample_rate
+    chunk_seconds = chunk_samples(n_signal) / sample_rate
     summary = {"manifest": str(manifest_path), "files": [str(p) for _, p, _, _ in files],
                "chunks": found, "seconds": round(found * chunk_seconds, 6)}
     (partial / "electone_rave.json").write_text(json.dumps(summary, indent=2) + "\n")

@@ -1,18 +1,23 @@
 # The two commands a user needs (see README.md):
 #   make demo   set up, then run the whole chain on the generated demo corpus (snakemake --cores all)
-#   make test   set up, then run the test suite
+#   make test   set up (and Chromium, for the listening-page test), then run the test suite
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: setup system-deps demo test dvc.yaml clean-results
+.PHONY: setup system-deps browser-deps demo test dvc.yaml
 
 setup: system-deps $(VENV)/.installed
 
 system-deps:
 	@envs/system-deps.sh
+
+# Chromium for the listening-page test. Not fatal here: without it that test is skipped, except
+# with CI set, where it fails and says why.
+browser-deps:
+	-@envs/system-deps.sh --browser
 
 # The venv is rebuilt from the lock file whenever the lock or the package metadata changes.
 $(VENV)/.installed: envs/requirements.lock pyproject.toml
@@ -31,7 +36,7 @@ demo: setup
 	$(RUN) snakemake --cores all --touch --quiet
 	$(RUN) snakemake --report results/report.html
 
-test: setup
+test: setup browser-deps
 	$(RUN) pytest
 
 # Regenerate dvc.yaml from the Snakemake DAG (tests fail if the committed file is stale).

@@ -1,7 +1,7 @@
 # electone-rave: the whole study as one DAG.
 #   corpus (demo synthesis, or MusicNet download / the private Electone folder) -> ingest -> preprocess -> train (baseline, electone, noise ablation) -> prior -> export
 #   -> scalars, evaluation (reconstructions, prior generations, real-time factor), noise ablation
-#   -> figures -> manifest -> paper (paper/electone-rave.pdf)
+#   -> figures -> paper (paper/electone-rave.pdf) -> listening page (results/site/) -> manifest
 # Run:  snakemake --cores all                      (demo profile, configs/config.yaml)
 #       snakemake --cores all --config profile=smoke
 # dvc.yaml runs the same rules one job per stage (generated: `make dvc.yaml`).
@@ -31,8 +31,9 @@ include: "workflow/rules/scalars.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/config.smk"
-include: "workflow/rules/manifest.smk"
 include: "workflow/rules/paper.smk"
+include: "workflow/rules/site.smk"
+include: "workflow/rules/manifest.smk"
 
 
 rule all:

@@ -49,3 +49,23 @@ def make_workspace(dest: Path, profile: str) -> Path:
 @pytest.fixture(scope="session")
 def smoke_workspace(tmp_path_factory) -> Path:
     return make_workspace(tmp_path_factory.mktemp("smoke"), "smoke")
+
+
+@pytest.fixture(scope="session")
+def chain(smoke_workspace: Path) -> Path:
+    """The whole chain run once at smoke size, as a user runs it; shared by the modules that check it."""
+    run(["electone-rave", "dvc-stages", "--out", "dvc.yaml"], smoke_workspace)
+    run(["snakemake", "--cores", "all"], smoke_workspace)
+    return smoke_workspace
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium: skipped where absent, except in CI, which installs it (make test)."""
+    from electone_rave.listening_page.browser_check import BrowserMissing, find_chromium
+    try:
+        return find_chromium()
+    except BrowserMissing as err:
+        if os.environ.get("CI"):
+            pytest.fail(f"{err}; CI must install it (envs/system-deps.sh --browser)")
+        pytest.skip(str(err))

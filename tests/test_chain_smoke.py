@@ -28,13 +28,6 @@ from electone_rave.tb_metrics import SEED_TAGS
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def chain(smoke_workspace: Path) -> Path:
-    run(["electone-rave", "dvc-stages", "--out", "dvc.yaml"], smoke_workspace)
-    run(["snakemake", "--cores", "all"], smoke_workspace)
-    return smoke_workspace
-
-
 def test_manifest_lists_every_artefact_with_its_hash(chain: Path):
     manifest = json.loads((chain / "results/manifest.json").read_text())
     assert manifest["profile"] == "smoke"
@@ -46,7 +39,7 @@ def test_manifest_lists_every_artefact_with_its_hash(chain: Path):
     assert rules == {"demo_corpus", "ingest", "preprocess", "train", "prior", "export", "export_with_prior", "scalars",
                      "reconstruct", "evaluate_reconstructions", "generate_prior", "evaluate_prior", "realtime",
                      "ablation", "replication", "effective_config", "figure_training_curves", "figure_spectrograms",
-                     "figure_ablation"}
+                     "figure_ablation", "paper_numbers", "paper", "generate_prior_sweep", "listening_page"}
     paths = {row["path"] for row in manifest["artefacts"]}
     for expected in ("results/export/baseline.ts", "results/export/electone.ts",
                      "results/export/electone_prior.ts", "results/train/electone/config.gin",
@@ -164,7 +157,8 @@ def test_a_changed_metric_rebuilds_exactly_what_depends_on_it(chain: Path):
     data = json.loads(result.read_text())
     data["mean"]["log_mel_l1"] += 1.0
     result.write_text(json.dumps(data, indent=2))
-    assert planned_jobs(chain) == {"ablation", "figure_ablation", "manifest", "paper_numbers", "paper", "all"}
+    assert planned_jobs(chain) == {"ablation", "figure_ablation", "manifest", "paper_numbers", "paper",
+                                   "listening_page", "all"}
 
     curves = chain / "results/figures/training_curves.png"
     untouched = curves.stat().st_mtime_ns

@@ -18,6 +18,7 @@ from .estimate import InsufficientDiskError
 from .export import ExportError
 from .guards import PrivateDataError
 from .ingest import BadInputError
+from .listening_page import PageCheckError
 from .musicnet import ArchiveError
 from .paper import PaperError
 from .preprocess import PreprocessError
@@ -27,7 +28,7 @@ from .tb_metrics import MissingScalarsError
 
 KNOWN_ERRORS = (ArchiveError, BadAudioError, BadInputError, ConfigError, CorpusMismatchError, DatabaseMismatchError,
                 DownloadError, ExportError, IncompleteRunError, InsufficientDiskError, MissingScalarsError,
-                PaperError, PreprocessError, PrivateDataError, FileExistsError, FileNotFoundError)
+                PageCheckError, PaperError, PreprocessError, PrivateDataError, FileExistsError, FileNotFoundError)
 
 
 def add_budget(p: argparse.ArgumentParser) -> None:
@@ -178,6 +179,11 @@ def cmd_generate_prior(a):
     write_generations(a.model, a.out, a.count, a.seconds, a.seed)
 
 
+def cmd_generate_prior_sweep(a):
+    from .evaluation.prior_generation import write_temperature_sweep
+    write_temperature_sweep(a.model, a.out, a.temperature, a.seconds, a.seed)
+
+
 def cmd_evaluate_prior(a):
     from .evaluation.evaluate import evaluate_generations
     evaluate_generations(a.manifest, a.generations, a.run_name, a.out)
@@ -230,6 +236,32 @@ def cmd_paper_numbers(a):
 def cmd_paper(a):
     from .paper import build
     build(a.source, a.numbers, a.figures, a.out)
+
+
+def name_and_path(value: str) -> tuple[str, Path]:
+    """A NAME=PATH argument."""
+    name, sep, path = value.partition("=")
+    if not sep or not name or not path:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected NAME=PATH")
+    return name, Path(path)
+
+
+def cmd_listening_page(a):
+    from .listening_page.render import render
+    render(a.numbers, dict(a.manifest), dict(a.reconstructions), dict(a.prior), a.temperature, a.figure, a.model, a.paper, a.clip_seconds,
+           a.loudness, a.buffer, a.out, a.media)
+
+
+def cmd_check_listening_page(a):
+    from .listening_page.browser_check import check_page
+    from .manifest import write_json
+    report = check_page(a.page, a.screenshot)
+    if a.report:
+        write_json(report, a.report)
+    print(f"{a.page}: {len(report['audio'])} audio element(s), {len(report['images'])} image(s), "
+          f"{len(report['outside_requests'])} request(s) leaving the page's files")
+    if report["problems"]:
+        raise PageCheckError(f"{a.page}: " + "; ".join(report["problems"]))
 
 
 def cmd_dvc_stages(a):
@@ -370,6 +402,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, required=True)
     p.set_defaults(func=cmd_generate_prior)
 
+    p = sub.add_parser("generate-prior-sweep", help="one prior generation per temperature, same seed")
+    p.add_argument("--model", type=Path, required=True, help="exported .ts with a prior method")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--temperature", type=float, nargs="+", required=True)
+    p.add_argument("--seconds", type=float, required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.set_defaults(func=cmd_generate_prior_sweep)
+
     p = sub.add_parser("evaluate-prior", help="feature statistics of prior generations vs the training audio")
     p.add_argument("--manifest", type=Path, required=True)
     p.add_argument("--generations", type=Path, required=True)
@@ -430,6 +470,30 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--figures", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_paper)
+
+    p = sub.add_parser("listening-page", help="render the companion listening page (results/site/)")
+    p.add_argument("--numbers", type=Path, required=True, help="results/paper/numbers.json")
+    p.add_argument("--manifest", type=name_and_path, nargs="+", required=True,
+                   help="CORPUS=data/manifests/<corpus>.json")
+    p.add_argument("--reconstructions", type=name_and_path, nargs="+", required=True,
+                   help="RUN=folder of held-out reconstructions")
+    p.add_argument("--prior", type=name_and_path, nargs="*", default=[], help="RUN=folder of the temperature sweep")
+    p.add_argument("--temperature", type=float, nargs="*", default=[])
+    p.add_argument("--figure", type=Path, nargs="*", default=[])
+    p.add_argument("--model", type=Path, nargs="*", default=[], help="exported .ts files offered for download")
+    p.add_argument("--paper", type=Path, required=True)
+    p.add_argument("--clip-seconds", type=float, required=True)
+    p.add_argument("--loudness", type=float, required=True, help="LUFS every clip is matched to")
+    p.add_argument("--buffer", type=int, required=True, help="nn~ buffer size in the snippets")
+    p.add_argument("--out", type=Path, required=True, help="the page (index.html)")
+    p.add_argument("--media", type=Path, required=True, help="folder for its clips, images and models")
+    p.set_defaults(func=cmd_listening_page)
+
+    p = sub.add_parser("check-listening-page", help="open the page in headless Chromium and check it")
+    p.add_argument("page", type=Path)
+    p.add_argument("--screenshot", type=Path)
+    p.add_argument("--report", type=Path, help="JSON of every audio element, image and request seen")
+    p.set_defaults(func=cmd_check_listening_page)
 
     p = sub.add_parser("dvc-stages", help="write dvc.yaml from the Snakemake DAG")
     p.add_argument("--out", type=Path, default=Path("dvc.yaml"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import provenance as workflow_provenance
 from .manifest import read_json, write_json
 
 FIDELITIES = ("0.8", "0.9", "0.95", "0.99")
@@ -52,15 +53,15 @@ def corpus_numbers(corpus: str, results: Path) -> dict:
 
 
 def gather(config: dict, results: Path, out: Path) -> dict:
-    manifest = read(results / "manifest.json")
     first_run = next(iter(config["runs"]))
     provenance = read(results / "train" / first_run / "provenance.json")
     profile = config["profiles"][config["profile"]]
     numbers = {
-        "profile": config["profile"], "seed": config["seed"], "git_commit": manifest["git_commit"],
-        "versions": manifest["versions"], "hardware": provenance["hardware"],
+        "profile": config["profile"], "seed": config["seed"], "git_commit": workflow_provenance.git_commit(),
+        "versions": workflow_provenance.versions(), "hardware": provenance["hardware"],
         "corpus": profile["corpus"], "train": {k: profile["train"][k] for k in ("max_steps", "batch", "overrides")},
         "audio": config["audio"],
+        "site": config["site"],
         "corpora": [corpus_numbers(c, results) for c in sorted({s["corpus"] for s in config["runs"].values()})],
         "runs": [run_numbers(run, spec, results) for run, spec in config["runs"].items()],
         "priors": [{"run": run, **read(results / "eval" / run / "prior.json")}

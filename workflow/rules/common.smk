@@ -128,6 +128,10 @@ def artefacts():
         "figure_training_curves": list(rules.figure_training_curves.output),
         "figure_spectrograms": list(rules.figure_spectrograms.output),
         "figure_ablation": list(rules.figure_ablation.output),
+        "paper_numbers": list(rules.paper_numbers.output),
+        "paper": list(rules.paper.output),
+        "generate_prior_sweep": expand(rules.generate_prior_sweep.output, run=PRIOR_RUNS),
+        "listening_page": list(rules.listening_page.output),
     }
 
 

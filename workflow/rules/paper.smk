@@ -1,7 +1,6 @@
 rule paper_numbers:
     """results/paper/numbers.json: every number the paper cites, from the result files."""
     input:
-        rules.manifest.output,
         rules.ablation.output,
         rules.replication.output,
         expand(rules.evaluate_reconstructions.output, run=RUNS),

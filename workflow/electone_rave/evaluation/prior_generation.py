@@ -38,3 +38,20 @@ def write_generations(ts_file: Path, out_dir: Path, count: int, seconds: float, 
         sf.write(path, np.clip(audio, -1, 1), rate, subtype="PCM_16")
         written.append(path)
     return written
+
+
+def temperature_file_name(temperature: float) -> str:
+    return f"temperature_{temperature:g}.wav"
+
+
+def write_temperature_sweep(ts_file: Path, out_dir: Path, temperatures: list[float], seconds: float,
+                            seed: int) -> list[Path]:
+    """One generation per temperature, all from the same seed, so only the temperature differs."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for temperature in temperatures:
+        audio, rate = generate(ts_file, seconds, seed, temperature)
+        path = out_dir / temperature_file_name(temperature)
+        sf.write(path, np.clip(audio, -1, 1), rate, subtype="PCM_16")
+        written.append(path)
+    return written

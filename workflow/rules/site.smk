@@ -1,0 +1,51 @@
+SITE = config["site"]
+
+
+rule generate_prior_sweep:
+    """Prior generations for the listening page: one seed, each configured temperature."""
+    input:
+        rules.export_with_prior.output,
+    output:
+        directory("results/audio/{run}/prior_temperatures"),
+    params:
+        temperatures=" ".join(str(t) for t in SITE["prior_temperatures"]),
+        seconds=EVAL["prior_seconds"],
+        seed=config["seed"],
+    log:
+        "results/logs/generate_prior_sweep/{run}.log",
+    shell:
+        "electone-rave generate-prior-sweep --model {input} --out {output} --temperature {params.temperatures}"
+        " --seconds {params.seconds} --seed {params.seed} > {log} 2>&1"
+
+
+rule listening_page:
+    """results/site/index.html: held-out clips beside their reconstructions, prior generations,
+    figures, metrics and the exported models, from the numbers the paper is typeset from."""
+    input:
+        numbers=rules.paper_numbers.output,
+        paper=rules.paper.output,
+        manifests=expand(rules.ingest.output.manifest, corpus=CORPORA),
+        reconstructions=expand(rules.reconstruct.output, run=RUNS),
+        priors=expand(rules.generate_prior_sweep.output, run=PRIOR_RUNS),
+        figures=[rules.figure_training_curves.output.png, rules.figure_spectrograms.output.png,
+                 rules.figure_ablation.output.png],
+        models=expand(rules.export.output, run=RUNS) + expand(rules.export_with_prior.output, run=PRIOR_RUNS),
+    output:
+        page="results/site/index.html",
+        media=directory("results/site/media"),
+    params:
+        manifests=" ".join(f"{c}={path}" for c, path in zip(CORPORA, expand(rules.ingest.output.manifest, corpus=CORPORA))),
+        reconstructions=" ".join(f"{run}={path}" for run, path in zip(RUNS, expand(rules.reconstruct.output, run=RUNS))),
+        priors=" ".join(f"{run}={path}" for run, path in zip(PRIOR_RUNS, expand(rules.generate_prior_sweep.output, run=PRIOR_RUNS))),
+        temperatures=" ".join(str(t) for t in SITE["prior_temperatures"]),
+        clip_seconds=SITE["clip_seconds"],
+        loudness=SITE["loudness_lufs"],
+        buffer=config["evaluation"]["realtime_buffer"],
+    log:
+        "results/logs/listening_page.log",
+    shell:
+        "electone-rave listening-page --numbers {input.numbers} --paper {input.paper}"
+        " --manifest {params.manifests} --reconstructions {params.reconstructions}"
+        " --prior {params.priors} --temperature {params.temperatures} --figure {input.figures}"
+        " --model {input.models} --clip-seconds {params.clip_seconds} --loudness {params.loudness}"
+        " --buffer {params.buffer} --out {output.page} --media {output.media} > {log} 2>&1"

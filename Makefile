@@ -16,7 +16,7 @@ system-deps:
 
 # Chromium for the listening-page test. Not fatal here: without it that test is skipped, except
 # with CI set, where it fails and says why.
-browser-deps:
+browser-deps: system-deps
 	-@envs/system-deps.sh --browser
 
 # The venv is rebuilt from the lock file whenever the lock or the package metadata changes.

@@ -13,8 +13,11 @@ import soundfile as sf
 
 from conftest import run
 from electone_rave.evaluation.audio_metrics import loudness_lufs
+from electone_rave.evaluation.prior_generation import temperature_file_name
 from electone_rave.listening_page.browser_check import check_page
 from electone_rave.listening_page.clips import PEAK_CEILING_DB, loudest_window, match_loudness, write_clip
+from electone_rave.listening_page.render import render
+from electone_rave.manifest import build_manifest, write_json
 
 RATE = 44100
 
@@ -49,6 +52,12 @@ def test_matching_never_lifts_a_peak_above_the_ceiling():
     assert match_loudness(silence, RATE, -23.0)[1] == 0.0
 
 
+def test_a_noise_floor_is_not_raised_to_the_target():
+    floor = np.random.default_rng(0).normal(0, 10 ** (-85 / 20), 4 * RATE).astype(np.float32)
+    matched, gain_db = match_loudness(floor, RATE, -23.0)
+    assert gain_db == 0.0 and np.array_equal(matched, floor)
+
+
 def test_a_clip_is_the_same_span_of_its_source(tmp_path: Path):
     source = tmp_path / "source.wav"
     audio = np.concatenate([tone(1.0, 0.1, 220.0), tone(2.0, 0.1, 880.0)])
@@ -63,17 +72,25 @@ def test_a_clip_is_the_same_span_of_its_source(tmp_path: Path):
 
 @pytest.mark.browser
 def test_the_browser_check_catches_what_a_reader_would_hit(tmp_path: Path, chromium: str):
-    """A page with a good clip, a missing clip, a WAV whose header lies, and a CDN image."""
-    sf.write(tmp_path / "good.wav", tone(1.25, 0.1), RATE, subtype="PCM_16")
-    (tmp_path / "broken.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEnot audio at all")
-    page = tmp_path / "index.html"
+    """A page with a good clip, a missing clip, a WAV that is not audio, a clip and a download outside
+    the page's folder (they would break once published), and a CDN image."""
+    site = tmp_path / "site"
+    site.mkdir()
+    sf.write(site / "good.wav", tone(1.25, 0.1), RATE, subtype="PCM_16")
+    sf.write(tmp_path / "elsewhere.wav", tone(1.0, 0.1), RATE, subtype="PCM_16")
+    (tmp_path / "model.ts").write_bytes(b"not shipped with the page")
+    (site / "broken.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEnot audio at all")
+    page = site / "index.html"
     page.write_text('<!DOCTYPE html><html><body>'
                     '<audio src="good.wav"></audio><audio src="missing.wav"></audio><audio src="broken.wav"></audio>'
+                    '<audio src="../elsewhere.wav"></audio><a href="../model.ts">model</a>'
+                    '<a href="https://github.com/acids-ircam/nn_tilde">nn~</a>'
                     '<img src="https://cdn.example.org/logo.png"></body></html>')
     report = check_page(page)
     problems = "\n".join(report["problems"])
-    assert "good.wav" not in problems
+    assert "good.wav" not in problems and "nn_tilde" not in problems  # a link to another site is fine
     assert "missing.wav" in problems and "broken.wav" in problems
+    assert "elsewhere.wav: outside" in problems and "model.ts: outside" in problems
     assert report["outside_requests"] == ["https://cdn.example.org/logo.png"]
     good = next(a for a in report["audio"] if a["src"].endswith("good.wav"))
     assert good["duration"] == pytest.approx(1.25, abs=1e-3)
@@ -82,9 +99,68 @@ def test_the_browser_check_catches_what_a_reader_would_hit(tmp_path: Path, chrom
     assert check_page(page)["problems"] == []
 
 
+def fake_numbers(runs: list[tuple[str, str, bool]]) -> dict:
+    """numbers.json as paper_numbers writes it, with the fields the page reads."""
+    metrics = {"multiscale_spectral_distance": 1.0, "log_mel_l1": 2.0, "loudness_error_lu": 3.0,
+               "flatness_error": 0.1, "centroid_error_hz": 50.0, "frechet_mfcc_distance": 7.0}
+    return {
+        "profile": "smoke", "seed": 1, "git_commit": "0" * 40, "versions": {"acids-rave": "2.3.1"},
+        "hardware": {"machine": "x86_64"}, "corpus": {"files": 2, "seconds": 3.0},
+        "train": {"max_steps": 6, "batch": 2, "overrides": ["CAPACITY=4"]}, "audio": {"sample_rate": RATE},
+        "corpora": [{"corpus": "électone", "files_found": 2, "files_kept": 2, "heldout_files": 1,
+                     "seconds_kept": 6.0, "seconds_in_database": 2.0}],
+        "runs": [{"run": run, "corpus": corpus, "noise_generator": noise, "reconstruction": metrics,
+                  "realtime": {"realtime_factor": 0.5}} for run, corpus, noise in runs],
+    }
+
+
+@pytest.mark.browser
+def test_the_page_holds_every_clip_and_names_with_spaces_and_accents_play(tmp_path: Path, chromium: str):
+    """Rendered from small files: the row per held-out file, noise-on runs first, the prior per
+    temperature; a corpus file named with spaces, accents and '#' still plays from the page."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("Électone #2 side A.wav", "train.wav"):
+        sf.write(corpus / name, tone(3.0, 0.2), RATE, subtype="PCM_16")
+    manifest = build_manifest(corpus, heldout_files=1, seed=1)
+    heldout = next(row["file"] for row in manifest["files"] if row["split"] == "heldout")
+    write_json(manifest, tmp_path / "manifest.json")
+    reconstructions = {}
+    for run in ("quiet_run", "noisy_run"):
+        reconstructions[run] = tmp_path / run
+        reconstructions[run].mkdir()
+        sf.write(reconstructions[run] / f"{Path(heldout).stem}.wav", tone(3.0, 0.05), RATE, subtype="PCM_16")
+    prior = tmp_path / "prior"
+    prior.mkdir()
+    for temperature in (0.5, 1.0):
+        sf.write(prior / temperature_file_name(temperature), tone(1.5, 0.1), RATE, subtype="PCM_16")
+    write_json(fake_numbers([("quiet_run", "électone", False), ("noisy_run", "électone", True)]),
+               tmp_path / "numbers.json")
+    (tmp_path / "paper.pdf").write_bytes(b"%PDF-1.7 stand-in")
+    site = tmp_path / "site"
+    arguments = dict(numbers_file=tmp_path / "numbers.json", manifests={"électone": tmp_path / "manifest.json"},
+                     reconstructions=reconstructions, priors={"quiet_run": prior}, temperatures=[0.5, 1.0],
+                     figures=[], models=[], paper=tmp_path / "paper.pdf", clip_seconds=2.0, lufs=-20.0,
+                     buffer=2048, html=site / "index.html", media_folder=site / "media")
+    render(**arguments)
+
+    report = check_page(site / "index.html")
+    assert report["problems"] == []
+    durations = sorted(round(a["duration"], 3) for a in report["audio"])
+    assert durations == [1.5, 1.5, 2.0, 2.0, 2.0]  # two prior clips; original + two runs, 2 s each
+    html = (site / "index.html").read_text()
+    assert html.index("noisy_run (noise on)") < html.index("quiet_run (noise off)")
+
+    (reconstructions["noisy_run"] / f"{Path(heldout).stem}.wav").unlink()
+    with pytest.raises(FileNotFoundError, match="noisy_run has no reconstruction"):
+        render(**arguments)
+
+
 @pytest.mark.slow
 @pytest.mark.browser
-def test_the_chain_renders_a_page_that_plays_in_chromium(chain: Path, chromium: str):
+def test_the_chain_renders_a_page_that_plays_in_chromium(chromium: str, chain: Path):
+    """On the smoke chain, after test_chain_smoke has reworked parts of it: the page is checked
+    against what the run that made it recorded (its manifest), not against later files."""
     page = chain / "results/site/index.html"
     screenshot = chain / "results/site/screenshot.png"
     run(["electone-rave", "check-listening-page", str(page), "--screenshot", str(screenshot),
@@ -104,19 +180,28 @@ def test_the_chain_renders_a_page_that_plays_in_chromium(chain: Path, chromium: 
     assert len(report["audio"]) == expected
     assert len(report["images"]) == expected + 3  # a spectrogram per clip, and the three figures
 
-    # Clips play at the configured loudness, or as close as the peak ceiling lets them.
+    # Clips play at the configured loudness, or as close as the peak ceiling lets them; excerpts
+    # last site.clip_seconds (the smoke files are longer), generations evaluation.prior_seconds.
+    prior_seconds = config["profiles"]["smoke"]["evaluation"]["prior_seconds"]
     for audio in report["audio"]:
         clip, rate = sf.read(unquote(audio["src"].removeprefix("file://")))
         at_target = abs(loudness_lufs(clip, rate) - config["site"]["loudness_lufs"]) < 0.5
         at_ceiling = 20 * np.log10(np.max(np.abs(clip))) > PEAK_CEILING_DB - 0.1
         assert at_target or at_ceiling, audio["src"]
+        expected = prior_seconds if "/prior/" in audio["src"] else config["site"]["clip_seconds"]
+        assert audio["duration"] == pytest.approx(expected, abs=1e-3), audio["src"]
     assert screenshot.read_bytes().startswith(b"\x89PNG")
 
     html = page.read_text()
     assert numbers["git_commit"] in html and f"profile <strong>{numbers['profile']}</strong>" in html
+    assert html.index("electone (noise on)") < html.index("electone_no_noise (noise off)")
+    assert html.index("baseline_noise (noise on)") < html.index("baseline (noise off)")
     for model in ("baseline.ts", "electone.ts", "electone_prior.ts"):
-        assert (chain / "results/site/media/models" / model).read_bytes() == (chain / "results/export" / model).read_bytes()
         assert f"[nn~ {model} forward " in html
     assert "[nn~ electone_prior.ts prior " in html
-    listed = {row["path"] for row in json.loads((chain / "results/manifest.json").read_text())["artefacts"]}
-    assert "results/site/index.html" in listed and "paper/electone-rave.pdf" in listed
+
+    manifest = json.loads((chain / "results/manifest.json").read_text())
+    sha = {row["path"]: row["sha256"] for row in manifest["artefacts"]}
+    assert "results/site/index.html" in sha and "paper/electone-rave.pdf" in sha
+    for model in ("baseline.ts", "electone.ts", "electone_prior.ts"):
+        assert sha[f"results/site/media/models/{model}"] == sha[f"results/export/{model}"]

@@ -18,7 +18,7 @@ from .estimate import InsufficientDiskError
 from .export import ExportError
 from .guards import PrivateDataError
 from .ingest import BadInputError
-from .listening_page import PageCheckError
+from .listening_page import ListeningPageError
 from .musicnet import ArchiveError
 from .paper import PaperError
 from .preprocess import PreprocessError
@@ -28,7 +28,7 @@ from .tb_metrics import MissingScalarsError
 
 KNOWN_ERRORS = (ArchiveError, BadAudioError, BadInputError, ConfigError, CorpusMismatchError, DatabaseMismatchError,
                 DownloadError, ExportError, IncompleteRunError, InsufficientDiskError, MissingScalarsError,
-                PageCheckError, PaperError, PreprocessError, PrivateDataError, FileExistsError, FileNotFoundError)
+                ListeningPageError, PaperError, PreprocessError, PrivateDataError, FileExistsError, FileNotFoundError)
 
 
 def add_budget(p: argparse.ArgumentParser) -> None:
@@ -248,8 +248,9 @@ def name_and_path(value: str) -> tuple[str, Path]:
 
 def cmd_listening_page(a):
     from .listening_page.render import render
-    render(a.numbers, dict(a.manifest), dict(a.reconstructions), dict(a.prior), a.temperature, a.figure, a.model, a.paper, a.clip_seconds,
-           a.loudness, a.buffer, a.out, a.media)
+    render(numbers_file=a.numbers, manifests=dict(a.manifest), reconstructions=dict(a.reconstructions),
+           priors=dict(a.prior), temperatures=a.temperature, figures=a.figure, models=a.model, paper=a.paper,
+           clip_seconds=a.clip_seconds, lufs=a.loudness, buffer=a.buffer, html=a.out, media_folder=a.media)
 
 
 def cmd_check_listening_page(a):
@@ -261,7 +262,7 @@ def cmd_check_listening_page(a):
     print(f"{a.page}: {len(report['audio'])} audio element(s), {len(report['images'])} image(s), "
           f"{len(report['outside_requests'])} request(s) leaving the page's files")
     if report["problems"]:
-        raise PageCheckError(f"{a.page}: " + "; ".join(report["problems"]))
+        raise ListeningPageError(f"{a.page}: " + "; ".join(report["problems"]))
 
 
 def cmd_dvc_stages(a):

@@ -139,6 +139,11 @@ def artefact_flags():
     return " ".join(f"{rule}={path}" for rule, paths in artefacts().items() for path in paths)
 
 
+def name_path_flags(names, paths):
+    """NAME=PATH arguments for a command that needs to know which input is whose."""
+    return " ".join(f"{name}={path}" for name, path in zip(names, paths))
+
+
 def all_cores(wildcards):
     """Training takes every core Snakemake was given (a function, so that commands which build no
     jobs, such as `snakemake --unlock`, need no --cores)."""

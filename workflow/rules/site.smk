@@ -1,4 +1,5 @@
 SITE = config["site"]
+SITE_TEMPERATURES = " ".join(str(t) for t in SITE["prior_temperatures"])
 
 
 rule generate_prior_sweep:
@@ -8,7 +9,7 @@ rule generate_prior_sweep:
     output:
         directory("results/audio/{run}/prior_temperatures"),
     params:
-        temperatures=" ".join(str(t) for t in SITE["prior_temperatures"]),
+        temperatures=SITE_TEMPERATURES,
         seconds=EVAL["prior_seconds"],
         seed=config["seed"],
     log:
@@ -34,10 +35,10 @@ rule listening_page:
         page="results/site/index.html",
         media=directory("results/site/media"),
     params:
-        manifests=" ".join(f"{c}={path}" for c, path in zip(CORPORA, expand(rules.ingest.output.manifest, corpus=CORPORA))),
-        reconstructions=" ".join(f"{run}={path}" for run, path in zip(RUNS, expand(rules.reconstruct.output, run=RUNS))),
-        priors=" ".join(f"{run}={path}" for run, path in zip(PRIOR_RUNS, expand(rules.generate_prior_sweep.output, run=PRIOR_RUNS))),
-        temperatures=" ".join(str(t) for t in SITE["prior_temperatures"]),
+        manifests=name_path_flags(CORPORA, expand(rules.ingest.output.manifest, corpus=CORPORA)),
+        reconstructions=name_path_flags(RUNS, expand(rules.reconstruct.output, run=RUNS)),
+        priors=name_path_flags(PRIOR_RUNS, expand(rules.generate_prior_sweep.output, run=PRIOR_RUNS)),
+        temperatures=SITE_TEMPERATURES,
         clip_seconds=SITE["clip_seconds"],
         loudness=SITE["loudness_lufs"],
         buffer=config["evaluation"]["realtime_buffer"],

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from ..evaluation.audio_metrics import loudness_lufs
+from ..evaluation.audio_metrics import SILENCE_LUFS, loudness_lufs
 from ..evaluation.evaluate import read_mono
 
 PEAK_CEILING_DB = -1.0  # loudness matching never pushes a peak above this
@@ -35,15 +35,22 @@ def loudest_window(audio: np.ndarray, rate: int, seconds: float) -> int:
 
 
 def match_loudness(audio: np.ndarray, rate: int, target_lufs: float) -> tuple[np.ndarray, float]:
-    """`audio` scaled to `target_lufs`, or less where that would lift a peak above the ceiling."""
+    """`audio` scaled to `target_lufs`, or less where that would lift a peak above the ceiling.
+
+    Audio below BS.1770's absolute gate (silence, a noise floor) is left as it is: raising it would
+    play hiss as if it were the model's sound."""
     peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
     if peak == 0.0 or len(audio) < BLOCK_SECONDS * rate:
         return audio, 0.0
-    gain_db = min(target_lufs - loudness_lufs(audio, rate), PEAK_CEILING_DB - 20 * np.log10(peak))
+    measured = loudness_lufs(audio, rate)
+    if measured <= SILENCE_LUFS:
+        return audio, 0.0
+    gain_db = min(target_lufs - measured, PEAK_CEILING_DB - 20 * np.log10(peak))
     return audio * 10 ** (gain_db / 20), float(gain_db)
 
 
 def write_clip(source: Path, start: int, seconds: float, target_lufs: float, out: Path) -> Clip:
+    """The excerpt of `source` from sample `start`, loudness-matched, as 16-bit WAV."""
     audio, rate = read_mono(source)
     excerpt = audio[start: start + int(round(seconds * rate))]
     if len(excerpt) == 0:

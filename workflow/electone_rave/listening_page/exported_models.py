@@ -10,20 +10,15 @@ from ..evaluation.models import load_exported
 
 @dataclass(frozen=True)
 class ExportedModel:
-    name: str
     file_name: str
     megabytes: float
     sample_rate: int
     latent_size: int        # latent channels after export (RAVE keeps those reaching its fidelity)
     methods: list[str]      # nn~'s second argument: [nn~ <file_name> <method>]
-    samples_per_latent: int
 
 
 def describe(ts_file: Path) -> ExportedModel:
     model = load_exported(ts_file)
-    _, _, latent_size, samples_per_latent = (int(v) for v in model.encode_params)
-    return ExportedModel(
-        name=ts_file.stem, file_name=ts_file.name, megabytes=ts_file.stat().st_size / 1e6,
-        sample_rate=int(model.sr), latent_size=latent_size, methods=list(model.get_methods()),
-        samples_per_latent=samples_per_latent,
-    )
+    latent_size = int(model.encode_params[2])  # encode_params: in channels, in ratio, out channels, out ratio
+    return ExportedModel(file_name=ts_file.name, megabytes=ts_file.stat().st_size / 1e6,
+                         sample_rate=int(model.sr), latent_size=latent_size, methods=list(model.get_methods()))

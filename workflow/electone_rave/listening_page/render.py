@@ -17,6 +17,7 @@ import soundfile as sf
 from ..evaluation.evaluate import read_mono
 from ..evaluation.prior_generation import temperature_file_name
 from ..manifest import files_in_split, read_json, read_manifest
+from . import ListeningPageError
 from .clips import Clip, loudest_window, write_clip, write_thumbnail
 from .exported_models import ExportedModel, describe
 
@@ -30,6 +31,7 @@ class PageClip:
     image: str
     seconds: float
     gain_db: float
+    loudness_lufs: float | None  # as played
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class Media:
         target = self.folder / "audio" / f"{rel}.wav"
         made: Clip = write_clip(source, start, seconds, lufs, target)
         image = write_thumbnail(target, self.folder / "img" / f"{rel}.png")
-        return PageClip(label, self.href(target), self.href(image), made.seconds, made.gain_db)
+        return PageClip(label, self.href(target), self.href(image), made.seconds, made.gain_db, made.loudness_lufs)
 
     def copy(self, source: Path, sub: str) -> str:
         target = self.folder / sub / source.name
@@ -73,7 +75,9 @@ def run_label(run: dict) -> str:
 
 def corpus_section(corpus: str, manifest: Path, runs: list[dict], reconstructions: dict[str, Path],
                    media: Media, seconds: float, lufs: float) -> CorpusSection:
-    """One row per held-out file: the original's loudest excerpt, then the same span of each run."""
+    """One row per held-out file: the original's loudest excerpt, then the same span of each run,
+    the runs with the noise generator first."""
+    runs = sorted(runs, key=lambda run: not run["noise_generator"])
     rows = []
     for original in files_in_split(read_manifest(manifest), "heldout"):
         audio, rate = read_mono(original)
@@ -105,11 +109,13 @@ def nn_tilde_lines(model: ExportedModel, buffer: int) -> list[str]:
     return [f"[nn~ {model.file_name} {method} {buffer}]" for method in model.methods]
 
 
-def render(numbers_file: Path, manifests: dict[str, Path], reconstructions: dict[str, Path],
+def render(*, numbers_file: Path, manifests: dict[str, Path], reconstructions: dict[str, Path],
            priors: dict[str, Path], temperatures: list[float], figures: list[Path], models: list[Path],
            paper: Path, clip_seconds: float, lufs: float, buffer: int, html: Path, media_folder: Path) -> Path:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+    if not media_folder.resolve().is_relative_to(html.parent.resolve()):
+        raise ListeningPageError(f"{media_folder}: the media folder must sit beside {html}, or the page cannot link it")
     numbers = read_json(numbers_file)
     if media_folder.exists():
         shutil.rmtree(media_folder)  # ours alone: a stale clip must not outlive its run
@@ -119,13 +125,13 @@ def render(numbers_file: Path, manifests: dict[str, Path], reconstructions: dict
                                reconstructions, media, clip_seconds, lufs)
                 for corpus, manifest in manifests.items()]
     prior_rows = [ClipRow(run, prior_clips(run, folder, temperatures, media, lufs)) for run, folder in priors.items()]
-    described = [describe(m) for m in models]
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     page = env.get_template("index.html.j2").render(
         n=numbers, sections=sections, priors=prior_rows, clip_seconds=clip_seconds, lufs=lufs,
         figures=[(f.stem.replace("_", " "), media.copy(f, "figures")) for f in figures],
-        models=[(m, media.copy(path, "models"), nn_tilde_lines(m, buffer)) for m, path in zip(described, models)],
+        models=[(model, media.copy(path, "models"), nn_tilde_lines(model, buffer))
+                for model, path in zip(map(describe, models), models)],
         paper=media.copy(paper, "paper"),
     )
     html.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: setup system-deps browser-deps demo test dvc.yaml
+.PHONY: setup system-deps browser-deps demo test bench dvc.yaml
 
 setup: system-deps $(VENV)/.installed
 
@@ -38,6 +38,11 @@ demo: setup
 
 test: setup browser-deps
 	$(RUN) pytest
+
+# Speed and memory figures (results/bench/*.json; bench/README.md). About 10 minutes on 2 cores;
+# workflow_overhead needs a finished `make demo`.
+bench: setup
+	$(RUN) python bench/run_all.py
 
 # Regenerate dvc.yaml from the Snakemake DAG (tests fail if the committed file is stale).
 dvc.yaml: setup

@@ -145,7 +145,8 @@ def test_colliding_output_names_keep_their_extension():
         "a/b.wav": "a/b.wav.flac", "a/b.aiff": "a/b.aiff.flac", "c.mp3": "c.flac"}
 
 
-def test_the_database_is_keyed_in_manifest_order_and_identical_when_rebuilt(skipped_run, tmp_path: Path):
+def test_the_database_is_keyed_in_manifest_order_and_identical_when_rebuilt(skipped_run, tmp_path: Path,
+                                                                          monkeypatch):
     import lmdb
     from electone_rave.database_order import audio_chunks, waveform
     from electone_rave.manifest import files_in_split, sha256_of
@@ -153,9 +154,10 @@ def test_the_database_is_keyed_in_manifest_order_and_identical_when_rebuilt(skip
     manifest = build_manifest(corpus, heldout_files=1, seed=3)
     write_json(manifest, tmp_path / "manifest.json")
     digests = []
-    for attempt in ("first", "second"):
-        preprocess(tmp_path / "manifest.json", tmp_path / attempt, 44100, 1, N_SIGNAL, timeout_s=600)
-        digests.append(sha256_of(tmp_path / attempt / "data.mdb"))
+    monkeypatch.chdir(tmp_path)
+    for out in (tmp_path / "first", Path("second")):  # a bare relative name works too
+        preprocess(tmp_path / "manifest.json", out, 44100, 1, N_SIGNAL, timeout_s=600)
+        digests.append(sha256_of(tmp_path / out / "data.mdb"))
     assert digests[0] == digests[1]  # rave preprocess's own order depends on its worker pool
     expected = [chunk for path in files_in_split(manifest, "train") for chunk in audio_chunks(path, N_SIGNAL)]
     env = lmdb.open(str(tmp_path / "first"), readonly=True, lock=False)

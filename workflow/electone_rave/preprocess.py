@@ -90,7 +90,7 @@ def preprocess(manifest_path: Path, out_db: Path, sample_rate: int, channels: in
                         path, chunk_samples(n_signal))
     expected = sum(chunks.values())
 
-    out_db = Path(out_db)
+    out_db = Path(out_db).absolute()  # rave preprocess cannot create a bare relative folder name
     partial = out_db.with_name(out_db.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="rave-inputs-") as staging:

@@ -1,0 +1,91 @@
+"""Shared by the benchmarks: the machine they ran on, commands measured in wall time and peak memory,
+and results written as JSON under results/bench/."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "results" / "bench"
+BIN = Path(sys.executable).parent  # the venv's electone-rave, rave, snakemake and dvc
+
+# Runs a command and reports its wall time and the peak resident memory of its largest process.
+MEASURE = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.call(sys.argv[2:])
+wall = time.perf_counter() - start
+peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+json.dump({"returncode": code, "wall_s": wall, "peak_rss_mb": peak_kb / 1024}, open(sys.argv[1], "w"))
+"""
+
+
+@dataclass(frozen=True)
+class Measured:
+    wall_s: float
+    peak_rss_mb: float
+
+
+def env(**extra: str) -> dict[str, str]:
+    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **extra}
+
+
+def measure(cmd: list[str], log: Path, cwd: Path = REPO, **extra_env: str) -> Measured:
+    """Run `cmd` to completion (output to `log`); fail, pointing at the log, if it fails."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(suffix=".json") as out, log.open("w") as sink:
+        subprocess.run([sys.executable, "-c", MEASURE, out.name, *cmd], cwd=cwd, env=env(**extra_env),
+                       stdout=sink, stderr=subprocess.STDOUT, check=True)
+        result = json.loads(Path(out.name).read_text())
+    if result["returncode"] != 0:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({result['returncode']}); see {log}")
+    return Measured(result["wall_s"], result["peak_rss_mb"])
+
+
+def median_wall(cmd: list[str], repeats: int, cwd: Path = REPO) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def workflow_config() -> dict:
+    return yaml.safe_load((REPO / "configs" / "config.yaml").read_text())
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict:
+    from electone_rave import provenance
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), **provenance.hardware(),
+            "git_commit": provenance.git_commit(REPO), "versions": provenance.versions()}
+
+
+def write_result(name: str, figures: dict) -> Path:
+    from electone_rave.manifest import write_json
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    write_json({"benchmark": name, "machine": machine(), "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                **figures}, path)
+    return path

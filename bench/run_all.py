@@ -1,0 +1,38 @@
+"""Every benchmark, one after the other (they share the machine's cores, so never in parallel):
+results/bench/<benchmark>.json each, and one line per figure on the terminal.
+
+    make bench                                   # or: python bench/run_all.py
+    python bench/run_all.py --only export_realtime
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import export_realtime
+import preprocess_throughput
+import train_throughput
+import workflow_overhead
+
+BENCHMARKS = {
+    "preprocess_throughput": preprocess_throughput.main,
+    "export_realtime": export_realtime.main,
+    "train_throughput": train_throughput.main,
+    "workflow_overhead": workflow_overhead.main,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", choices=sorted(BENCHMARKS), default=list(BENCHMARKS))
+    args = parser.parse_args()
+    for name in args.only:
+        print(f"== {name}", flush=True)
+        try:
+            BENCHMARKS[name]([])
+        except SystemExit as skipped:  # a benchmark that cannot run here says why and the rest go on
+            print(f"   skipped: {skipped}")
+
+
+if __name__ == "__main__":
+    main()

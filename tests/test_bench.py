@@ -1,0 +1,55 @@
+"""The benchmark scripts run and write their figures (at toy sizes: the figures themselves are for
+`make bench`, never asserted as speeds here)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import make_workspace, run
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    return make_workspace(tmp_path_factory.mktemp("bench"), "smoke")
+
+
+def bench(workspace: Path, script: str, *args: str, result: str | None = None) -> dict:
+    run([sys.executable, f"bench/{script}.py", *args], workspace)
+    return json.loads((workspace / "results/bench" / f"{result or script}.json").read_text())
+
+
+def test_preprocess_throughput_compares_the_workflow_with_stock_rave(workspace: Path):
+    figures = bench(workspace, "preprocess_throughput", "--files", "3", "--seconds", "8")
+    assert figures["corpus"]["audio_seconds"] == 24.0
+    stock, ours = figures["stock_rave_preprocess"], figures["workflow"]
+    assert ours["wall_s"] == pytest.approx(ours["ingest_wall_s"] + ours["preprocess_wall_s"])
+    assert figures["speed_ratio_workflow_to_stock"] == pytest.approx(stock["wall_s"] / ours["wall_s"])
+    assert stock["peak_rss_mb"] > 50 and ours["peak_rss_mb"] > 50  # a Python process with torch, at least
+    assert figures["machine"]["cores"] >= 1 and figures["machine"]["versions"]["acids-rave"] == "2.3.1"
+
+
+def test_export_realtime_measures_each_thread_count(workspace: Path):
+    figures = bench(workspace, "export_realtime", "--override", "CAPACITY=4", "LATENT_SIZE=8",
+                    "--seconds", "1", "--threads", "1", "2")
+    assert set(figures["stock_export_realtime_factor"]) == {"1", "2"}
+    assert all(v > 0 for v in figures["stock_export_realtime_factor"].values())
+    assert figures["buffer"] == 2048 and figures["model_mb"] > 0
+
+
+def test_train_throughput_compares_the_workflow_with_stock_rave(workspace: Path):
+    figures = bench(workspace, "train_throughput", "--steps", "6", result="train_throughput_cpu")
+    assert figures["device"] == "cpu" and figures["profile_size"] == "demo"
+    for side in ("stock_rave_train", "workflow"):
+        assert figures[side]["steps_per_second"] > 0 and figures[side]["peak_rss_mb"] > 100
+    assert "full_profile_gpu_hours" not in figures  # only a GPU measurement gives GPU-hours
+
+
+def test_workflow_overhead_needs_a_finished_run(workspace: Path):
+    done = run([sys.executable, "bench/workflow_overhead.py"], workspace, check=False)
+    assert done.returncode != 0 and "make demo" in done.stderr

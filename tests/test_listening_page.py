@@ -104,8 +104,8 @@ def fake_numbers(runs: list[tuple[str, str, bool]]) -> dict:
     metrics = {"multiscale_spectral_distance": 1.0, "log_mel_l1": 2.0, "loudness_error_lu": 3.0,
                "flatness_error": 0.1, "centroid_error_hz": 50.0, "frechet_mfcc_distance": 7.0}
     return {
-        "profile": "smoke", "seed": 1, "git_commit": "0" * 40, "versions": {"acids-rave": "2.3.1"},
-        "hardware": {"machine": "x86_64"}, "corpus": {"files": 2, "seconds": 3.0},
+        "profile": "smoke", "seed": 1, "git_commit": "0" * 40, "versions": {"acids-rave": "2.3.1", "torch": "2.5.0"},
+        "hardware": {"machine": "x86_64", "cuda_available": False, "cpu_threads": 2}, "corpus": {"files": 2, "seconds": 3.0},
         "train": {"max_steps": 6, "batch": 2, "overrides": ["CAPACITY=4"]}, "audio": {"sample_rate": RATE},
         "corpora": [{"corpus": "électone", "files_found": 2, "files_kept": 2, "heldout_files": 1,
                      "seconds_kept": 6.0, "seconds_in_database": 2.0}],
@@ -194,6 +194,7 @@ def test_the_chain_renders_a_page_that_plays_in_chromium(chromium: str, chain: P
 
     html = page.read_text()
     assert numbers["git_commit"] in html and f"profile <strong>{numbers['profile']}</strong>" in html
+    assert html.index("acids-rave 2.3.1") < html.index('id="data"')  # versions stated at the top
     assert html.index("electone (noise on)") < html.index("electone_no_noise (noise off)")
     assert html.index("baseline_noise (noise on)") < html.index("baseline (noise off)")
     for model in ("baseline.ts", "electone.ts", "electone_prior.ts"):

@@ -39,7 +39,7 @@ demo: setup
 test: setup browser-deps
 	$(RUN) pytest
 
-# Speed and memory figures (results/bench/*.json; bench/README.md). About 10 minutes on 2 cores;
+# Speed and memory figures (results/bench/*.json; bench/README.md). About 8 minutes on 2 cores;
 # workflow_overhead needs a finished `make demo`.
 bench: setup
 	$(RUN) python bench/run_all.py

@@ -20,7 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "results" / "bench"
 BIN = Path(sys.executable).parent  # the venv's electone-rave, rave, snakemake and dvc
 
-# Runs a command and reports its wall time and the peak resident memory of its largest process.
+# Runs a command and reports its wall time and the peak resident memory (MiB) of its largest process
+# (getrusage: the largest single descendant, not the sum of a process tree).
 MEASURE = """
 import json, resource, subprocess, sys, time
 start = time.perf_counter()
@@ -78,7 +79,7 @@ def cpu_model() -> str:
 
 def machine() -> dict:
     from electone_rave import provenance
-    return {"cpu": cpu_model(), "cores": os.cpu_count(), **provenance.hardware(),
+    return {"cpu": cpu_model(), "cores_usable": len(os.sched_getaffinity(0)), **provenance.hardware(),
             "git_commit": provenance.git_commit(REPO), "versions": provenance.versions()}
 
 

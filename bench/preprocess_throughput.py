@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from common import RESULTS, measure, workflow_config, write_result
+from electone_rave.preprocess import count_entries
 
 LOGS = RESULTS / "logs" / "preprocess_throughput"  # kept: a failed step says which log to read
 
@@ -39,10 +40,15 @@ def main(argv: list[str] | None = None) -> dict:
         ours = measure(["electone-rave", "preprocess", "--manifest", str(work / "manifest.json"),
                         "--out", str(work / "db"), "--sample-rate", rate, "--channels", channels,
                         "--n-signal", n_signal], LOGS / "preprocess.log")
+        chunks = {"stock": count_entries(work / "stock_db"), "workflow": count_entries(work / "db")}
+        if chunks["stock"] != chunks["workflow"]:
+            raise RuntimeError(f"the databases differ: {chunks} chunks; a faster side that dropped audio "
+                               "would not be faster")
 
     ours_wall = ingest.wall_s + ours.wall_s
     figures = {
-        "corpus": {"files": args.files, "seconds_per_file": args.seconds, "audio_seconds": audio_seconds},
+        "corpus": {"files": args.files, "seconds_per_file": args.seconds, "audio_seconds": audio_seconds,
+                   "database_chunks": chunks["workflow"]},
         "stock_rave_preprocess": {"wall_s": stock.wall_s, "peak_rss_mb": stock.peak_rss_mb,
                                   "x_realtime": audio_seconds / stock.wall_s},
         "workflow": {"ingest_wall_s": ingest.wall_s, "preprocess_wall_s": ours.wall_s, "wall_s": ours_wall,

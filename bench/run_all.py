@@ -26,12 +26,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", choices=sorted(BENCHMARKS), default=list(BENCHMARKS))
     args = parser.parse_args()
-    for name in args.only:
-        print(f"== {name}", flush=True)
+    import torch
+
+    runs = [(name, []) for name in args.only]
+    if "train_throughput" in args.only and torch.cuda.is_available():
+        runs.append(("train_throughput", ["--device", "cuda"]))
+    for name, flags in runs:
+        print(f"== {name} {' '.join(flags)}", flush=True)
         try:
-            BENCHMARKS[name]([])
+            BENCHMARKS[name](flags)
         except SystemExit as skipped:  # a benchmark that cannot run here says why and the rest go on
-            print(f"   skipped: {skipped}")
+            print(f"   skipped: {skipped}", flush=True)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import argparse
 
-from common import REPO, median_wall, write_result
+import subprocess
+
+from common import REPO, env, median_wall, write_result
+
+
+def says(cmd: list[str], expected: str) -> bool:
+    done = subprocess.run(cmd, cwd=REPO, env=env(), capture_output=True, text=True)
+    return expected in done.stdout + done.stderr
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -15,6 +22,9 @@ def main(argv: list[str] | None = None) -> dict:
     if not (REPO / "results" / "manifest.json").is_file() or not (REPO / "dvc.lock").is_file():
         raise SystemExit("workflow_overhead: no finished run here (results/manifest.json and dvc.lock): "
                          "run `make demo` first")
+    if not says(["snakemake", "-n"], "Nothing to be done") or not says(["dvc", "status"], "up to date"):
+        raise SystemExit("workflow_overhead: the run here is not up to date (snakemake -n or dvc status has "
+                         "work to do), so a rerun would not be a no-op: run `make demo` first")
     figures = {"repeats": args.repeats, "target_s": 5.0,
                "snakemake_dry_run_s": median_wall(["snakemake", "-n", "--quiet"], args.repeats),
                "dvc_status_s": median_wall(["dvc", "status"], args.repeats)}

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-
 import subprocess
 
 from common import REPO, env, median_wall, write_result

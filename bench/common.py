@@ -21,14 +21,26 @@ RESULTS = REPO / "results" / "bench"
 BIN = Path(sys.executable).parent  # the venv's electone-rave, rave, snakemake and dvc
 
 # Runs a command and reports its wall time and the peak resident memory (MiB) of its largest process
-# (getrusage: the largest single descendant, not the sum of a process tree).
+# (getrusage: the largest single descendant, not the sum of a process tree). With GPUS set, it also
+# polls nvidia-smi twice a second for the GPU memory in use: the CUDA context and PyTorch's cached
+# blocks included, so an upper bound of what training needs (the machine is assumed to be otherwise idle).
 MEASURE = """
-import json, resource, subprocess, sys, time
+import json, os, resource, subprocess, sys, threading, time
+gpu_peak, done = [0.0], threading.Event()
+def poll_gpu_memory():
+    query = ["nvidia-smi", "--query-gpu=memory.used", "--format=csv,noheader,nounits"]
+    while not done.wait(0.5):
+        used = subprocess.run(query, capture_output=True, text=True).stdout.split()
+        gpu_peak[0] = max([gpu_peak[0], *map(float, used)])
+if os.environ.get("BENCH_GPU_MEMORY"):
+    threading.Thread(target=poll_gpu_memory, daemon=True).start()
 start = time.perf_counter()
 code = subprocess.call(sys.argv[2:])
 wall = time.perf_counter() - start
+done.set()
 peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-json.dump({"returncode": code, "wall_s": wall, "peak_rss_mb": peak_kb / 1024}, open(sys.argv[1], "w"))
+json.dump({"returncode": code, "wall_s": wall, "peak_rss_mb": peak_kb / 1024,
+           "peak_gpu_memory_mb": gpu_peak[0] or None}, open(sys.argv[1], "w"))
 """
 
 
@@ -36,14 +48,17 @@ json.dump({"returncode": code, "wall_s": wall, "peak_rss_mb": peak_kb / 1024}, o
 class Measured:
     wall_s: float
     peak_rss_mb: float
+    peak_gpu_memory_mb: float | None = None
 
 
 def env(**extra: str) -> dict[str, str]:
     return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **extra}
 
 
-def measure(cmd: list[str], log: Path, cwd: Path = REPO, **extra_env: str) -> Measured:
+def measure(cmd: list[str], log: Path, cwd: Path = REPO, gpu_memory: bool = False, **extra_env: str) -> Measured:
     """Run `cmd` to completion (output to `log`); fail, pointing at the log, if it fails."""
+    if gpu_memory:
+        extra_env["BENCH_GPU_MEMORY"] = "1"
     log.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(suffix=".json") as out, log.open("w") as sink:
         subprocess.run([sys.executable, "-c", MEASURE, out.name, *cmd], cwd=cwd, env=env(**extra_env),
@@ -51,7 +66,7 @@ def measure(cmd: list[str], log: Path, cwd: Path = REPO, **extra_env: str) -> Me
         result = json.loads(Path(out.name).read_text())
     if result["returncode"] != 0:
         raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({result['returncode']}); see {log}")
-    return Measured(result["wall_s"], result["peak_rss_mb"])
+    return Measured(result["wall_s"], result["peak_rss_mb"], result["peak_gpu_memory_mb"])
 
 
 def median_wall(cmd: list[str], repeats: int, cwd: Path = REPO) -> float:

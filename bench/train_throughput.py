@@ -11,8 +11,6 @@ from pathlib import Path
 
 from common import REPO, RESULTS, measure, workflow_config, write_result
 
-ELECTONE_GIN = "configs/gin/electone_v2_noise.gin"
-
 LOGS = RESULTS / "logs" / "train_throughput"  # kept: a failed step says which log to read
 
 
@@ -51,22 +49,38 @@ def demo_database(work: Path, config: dict) -> Path:
     return work / "db"
 
 
+def final_losses(tensorboard_dir: Path, tags=("multiband_spectral_distance", "fullband_spectral_distance")) -> dict:
+    """Each reconstruction loss at the last logged step: how mixed precision moves the metrics."""
+    from electone_rave.tb_metrics import read_scalars
+    last = {}
+    for row in read_scalars(tensorboard_dir):  # sorted by tag, then step
+        if row["tag"] in tags:
+            last[row["tag"]] = row["value"]
+    return last
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, default=40, help="measured: those before the last")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--db", type=Path, help="an existing preprocessed database (default: the demo corpus, made here)")
+    parser.add_argument("--precision", nargs="+", choices=["32", "16", "bf16"],
+                        help="workflow runs, one per Lightning precision (default: 32; on cuda: 32 and bf16)")
     args = parser.parse_args(argv)
     from electone_rave.training import StepBudget, rave_train_flags
 
     config = workflow_config()
-    if args.device == "cuda":
+    on_gpu = args.device == "cuda"
+    if on_gpu:
         import torch
         if not torch.cuda.is_available():
             raise SystemExit("train_throughput: --device cuda, but torch sees no CUDA device")
         profile, gpus, overrides = "full", [0], []
     else:
         profile, gpus, overrides = "demo", [-1], config["profiles"]["demo"]["train"]["overrides"]
+    precisions = args.precision or (["32", "bf16"] if on_gpu else ["32"])
     train = config["profiles"][profile]["train"]
+    gin = config["runs"]["electone"]["gin"]
     # No validation inside the measured steps; one checkpoint at the end, which the workflow collects.
     budget = StepBudget(max_steps=args.steps, val_every=10 * args.steps, save_every=args.steps,
                         batch=train["batch"], workers=0, log_every_n_steps=2, overrides=overrides)
@@ -74,41 +88,57 @@ def main(argv: list[str] | None = None) -> dict:
 
     with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
         work = Path(tmp)
-        db = demo_database(work, config)
+        db = args.db.resolve() if args.db else demo_database(work, config)
         stock_flags = rave_train_flags("stock", db, work / "stock", ["v2", "noise"], budget, audio["sample_rate"],
                                        audio["channels"], audio["n_signal"], gpus)
         # Lightning reads its Trainer defaults from PL_TRAINER_*: how the workflow sets the logging
         # interval without touching RAVE, and how a stock user would.
-        stock = measure(["rave", "train", *stock_flags], LOGS / "stock.log", cwd=work,
+        stock = measure(["rave", "train", *stock_flags], LOGS / "stock.log", cwd=work, gpu_memory=on_gpu,
                         PL_TRAINER_LOG_EVERY_N_STEPS=str(budget.log_every_n_steps))
         stock_speed = steady_steps_per_second(work / "stock", args.steps)
 
-        ours = measure(["electone-rave", "train", "--name", "ours", "--db", str(db), "--gin", str(REPO / ELECTONE_GIN),
-                        "--out", str(work / "out"), "--work", str(work / "ours"), "--max-steps", str(args.steps),
-                        "--val-every", str(budget.val_every), "--batch", str(budget.batch), "--workers", "0",
-                        "--log-every", "2", "--save-every", str(args.steps), "--seed", str(config["seed"]),
-                        "--gpu", *map(str, gpus),
-                        *(["--override", *overrides] if overrides else []),
-                        "--sample-rate", str(audio["sample_rate"]), "--channels", str(audio["channels"]),
-                        "--n-signal", str(audio["n_signal"])], LOGS / "ours.log")
-        ours_speed = steady_steps_per_second(work / "out" / "tensorboard", args.steps)
+        workflow = {}
+        for precision in precisions:
+            out = work / f"out_{precision}"
+            ours = measure(["electone-rave", "train", "--name", "ours", "--db", str(db),
+                            "--gin", *(str(REPO / g) for g in gin),
+                            "--out", str(out), "--work", str(work / f"ours_{precision}"),
+                            "--max-steps", str(args.steps), "--precision", precision,
+                            "--val-every", str(budget.val_every), "--batch", str(budget.batch), "--workers", "0",
+                            "--log-every", "2", "--save-every", str(args.steps), "--seed", str(config["seed"]),
+                            "--gpu", *map(str, gpus),
+                            *(["--override", *overrides] if overrides else []),
+                            "--sample-rate", str(audio["sample_rate"]), "--channels", str(audio["channels"]),
+                            "--n-signal", str(audio["n_signal"])], LOGS / f"ours_{precision}.log", gpu_memory=on_gpu)
+            speed = steady_steps_per_second(out / "tensorboard", args.steps)
+            workflow[precision] = {"steps_per_second": speed, "speed_ratio_to_stock": speed / stock_speed,
+                                   "wall_s": ours.wall_s, "peak_rss_mb": ours.peak_rss_mb,
+                                   "peak_gpu_memory_mb": ours.peak_gpu_memory_mb,
+                                   "final_losses": final_losses(out / "tensorboard")}
 
     full = config["profiles"]["full"]["train"]
     figures = {
         "device": args.device, "profile_size": profile, "steps": args.steps, "batch": budget.batch,
-        "overrides": overrides,
-        "stock_rave_train": {"steps_per_second": stock_speed, "wall_s": stock.wall_s, "peak_rss_mb": stock.peak_rss_mb},
-        "workflow": {"steps_per_second": ours_speed, "wall_s": ours.wall_s, "peak_rss_mb": ours.peak_rss_mb},
-        "speed_ratio_workflow_to_stock": ours_speed / stock_speed,
+        "overrides": overrides, "database": str(db) if args.db else "demo corpus, made by the benchmark",
+        "stock_rave_train": {"steps_per_second": stock_speed, "wall_s": stock.wall_s, "peak_rss_mb": stock.peak_rss_mb,
+                             "peak_gpu_memory_mb": stock.peak_gpu_memory_mb},
+        "workflow": workflow["32"] if "32" in workflow else None,
+        "workflow_by_precision": workflow,
     }
-    if args.device == "cuda":
+    if on_gpu:
+        import torch
+        figures["cudnn_allow_tf32"] = torch.backends.cudnn.allow_tf32  # PyTorch's default: convolutions in TF32
         # Phase 1 only (full size keeps PHASE_1_DURATION): the adversarial phase 2 is slower (25-35 %
         # at demo size on the CPU), so this is a lower bound for one training of the full profile.
-        figures["one_full_training_gpu_hours_at_phase_1_speed"] = full["max_steps"] / ours_speed / 3600
+        figures["one_full_training_gpu_hours_at_phase_1_speed"] = {
+            precision: full["max_steps"] / w["steps_per_second"] / 3600 for precision, w in workflow.items()}
     path = write_result(f"train_throughput_{args.device}", figures)
-    print(f"training at {profile} size on {args.device}: stock {stock_speed:.2f} steps/s, workflow "
-          f"{ours_speed:.2f} steps/s (ratio {figures['speed_ratio_workflow_to_stock']:.2f}), peak "
-          f"{ours.peak_rss_mb:.0f} MB -> {path}")
+    for precision, w in workflow.items():
+        gpu = f", GPU memory {w['peak_gpu_memory_mb']:.0f} MB" if w["peak_gpu_memory_mb"] else ""
+        print(f"training at {profile} size on {args.device}, precision {precision}: stock {stock_speed:.2f} steps/s, "
+              f"workflow {w['steps_per_second']:.2f} steps/s (ratio {w['speed_ratio_to_stock']:.2f}), peak "
+              f"{w['peak_rss_mb']:.0f} MB{gpu}")
+    print(f"-> {path}")
     return figures
 
 

@@ -65,6 +65,8 @@ def test_train_throughput_compares_the_workflow_with_stock_rave(workspace: Path)
     assert figures["device"] == "cpu" and figures["profile_size"] == "demo"
     for side in ("stock_rave_train", "workflow"):
         assert figures[side]["steps_per_second"] > 0 and figures[side]["peak_rss_mb"] > 100
+    assert set(figures["workflow_by_precision"]) == {"32"} and figures["workflow"]["final_losses"]
+    assert figures["stock_rave_train"]["peak_gpu_memory_mb"] is None  # no GPU polled on the CPU
     assert not any("gpu_hours" in key for key in figures)  # only a GPU measurement gives GPU-hours
 
 

@@ -43,6 +43,8 @@ def add_budget(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gpu", type=int, nargs="*", help="GPU indices; -1 for CPU; default: auto")
     p.add_argument("--steps-per-second", type=float, help="measured speed, for the estimate before training")
     p.add_argument("--deterministic", action="store_true", help="Lightning's deterministic mode (slower on GPU)")
+    p.add_argument("--precision", choices=["32", "16", "bf16"], default="32",
+                   help="Lightning's Trainer precision: 16/bf16 train in mixed precision (GPU)")
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--work", type=Path, required=True, help="RAVE run directory kept for resuming")
     p.add_argument("--out", type=Path, required=True)
@@ -54,7 +56,7 @@ def budget_of(a: argparse.Namespace):
     from .training import StepBudget
     return StepBudget(max_steps=a.max_steps, val_every=a.val_every, batch=a.batch, workers=a.workers,
                       log_every_n_steps=a.log_every, save_every=a.save_every, overrides=a.override,
-                      deterministic=a.deterministic)
+                      deterministic=a.deterministic, precision=a.precision)
 
 
 def cmd_demo_corpus(a):

@@ -26,6 +26,7 @@ class StepBudget:
     save_every: int | None = None
     overrides: list[str] = field(default_factory=list)
     deterministic: bool = False
+    precision: str = "32"  # Lightning's Trainer(precision=...): "32", "16" or "bf16" (mixed)
 
 
 def device_flags(gpus: list[int] | None) -> list[str]:
@@ -74,31 +75,42 @@ def rave_train_prior_flags(name: str, model_dir: Path, db: Path, work_dir: Path,
             f"--override=VariationalPrior.latent_size={latent_size}"]
 
 
+def trainer_env(budget: StepBudget) -> dict[str, str]:
+    """Trainer settings RAVE has no flag for. Lightning 1.9 reads Trainer defaults from PL_TRAINER_*
+    environment variables (values parsed by literal_eval), so RAVE's code stays untouched."""
+    env = {"PL_TRAINER_LOG_EVERY_N_STEPS": str(budget.log_every_n_steps)}
+    if budget.deterministic:
+        # Deterministic torch algorithms, cuDNN benchmark off (RAVE turns it on), and the cuBLAS
+        # workspace setting CUDA needs for determinism.
+        env["PL_TRAINER_DETERMINISTIC"] = "True"
+    if budget.precision != "32":
+        # Mixed precision: autocast around each step; "16" adds Lightning's gradient scaler.
+        env["PL_TRAINER_PRECISION"] = budget.precision
+    return env
+
+
 def run_training(command: str, flags: list[str], gin_files: list[str], seed: int, budget: StepBudget,
                  work_dir: Path, out_dir: Path, data_files: list[str]) -> dict:
     """Run `rave <command>` to budget.max_steps, resuming from work_dir when possible.
 
     A run resumes only if its command, gin files and data files (database, pretrained model) are
     byte-identical to the interrupted one's."""
-    key = runs.run_key([command, f"--seed={seed}", f"deterministic={budget.deterministic}", *flags],
-                       gin_files + data_files)
+    key = runs.run_key([command, f"--seed={seed}", f"deterministic={budget.deterministic}",
+                        f"precision={budget.precision}", *flags], gin_files + data_files)
     resume = runs.prepare(work_dir, key)
     cmd = [sys.executable, "-m", "electone_rave.rave_launcher", f"--seed={seed}", command, *flags]
     if resume is not None:
         cmd.append(f"--ckpt={resume}")
-    env = {**os.environ, "PL_TRAINER_LOG_EVERY_N_STEPS": str(budget.log_every_n_steps)}
-    if budget.deterministic:
-        # Lightning's Trainer(deterministic=True): deterministic torch algorithms, cuDNN benchmark
-        # off (RAVE turns it on), and the cuBLAS workspace setting CUDA needs for determinism.
-        env["PL_TRAINER_DETERMINISTIC"] = "True"  # parsed by literal_eval: must be a bool
+    env = trainer_env(budget)
     log.info("running: %s", " ".join(cmd))
-    done = subprocess.run(cmd, env=env)
+    done = subprocess.run(cmd, env={**os.environ, **env})
     if done.returncode != 0:
         raise runs.IncompleteRunError(
             f"rave {command} exited with status {done.returncode}; its checkpoints stay in {work_dir} "
             "and the next run of the same command resumes from them")
     result = runs.collect(work_dir, out_dir, budget.max_steps)
     record = provenance.describe(cmd, seed=seed, deterministic=budget.deterministic,
+                                 precision=budget.precision, trainer_env=env,
                                  resumed_from=str(resume) if resume else None,
                                  gin_files=provenance.file_digests(gin_files), **result)
     (out_dir / "provenance.json").write_text(json.dumps(record, indent=2) + "\n")

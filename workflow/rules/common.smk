@@ -90,6 +90,8 @@ def budget_flags(section):
         flags.append("--gpu " + " ".join(map(str, b["gpu"])))
     if b.get("deterministic"):
         flags.append("--deterministic")
+    if b.get("precision", "32") != "32":
+        flags.append(f"--precision {b['precision']}")
     if b.get("steps_per_second"):
         flags.append(f"--steps-per-second {b['steps_per_second']}")
     if b["overrides"]:

@@ -41,6 +41,8 @@ def broken(config: dict, edit) -> dict:
     (lambda c: c["profiles"]["demo"]["corpus"].pop("files"), "'files' is a required property"),
     (lambda c: c["profiles"]["demo"]["corpus"].update(source="raw"), "profiles/demo/corpus: files and seconds size synthesized corpora"),
     (lambda c: c["ingest"].update(on_bad_input="ignore"), "ingest/on_bad_input: 'ignore' is not one of"),
+    (lambda c: c["profiles"]["demo"]["train"].update(save_every=30), "profiles/demo/train/save_every: 30 must divide max_steps (128)"),
+    (lambda c: c["profiles"]["full"]["train"].update(precision="fp8"), "profiles/full/train/precision: 'fp8' is not one of"),
 ])
 def test_bad_config_is_rejected_with_the_key_and_reason(config, edit, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):

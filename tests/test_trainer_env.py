@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from electone_rave.training import StepBudget, trainer_env
+from electone_rave.config import ConfigError
+from electone_rave.training import StepBudget, common_flags, trainer_env
 
 
 def lightning_trainer_under(env: dict[str, str], monkeypatch: pytest.MonkeyPatch):
@@ -37,3 +38,10 @@ def test_deterministic_mode_switches_torch_to_deterministic_algorithms(monkeypat
         assert torch.are_deterministic_algorithms_enabled()
     finally:
         torch.use_deterministic_algorithms(False)
+
+
+def test_every_run_asks_rave_for_a_checkpoint_of_its_last_step():
+    assert "--save_every=128" in common_flags(StepBudget(128, 20, 2, 0, 4), ["v2.gin"], [-1])
+    assert "--save_every=32" in common_flags(StepBudget(128, 20, 2, 0, 4, save_every=32), ["v2.gin"], [-1])
+    with pytest.raises(ConfigError, match=r"save_every \(30\) must divide max_steps \(128\)"):
+        StepBudget(128, 20, 2, 0, 4, save_every=30)

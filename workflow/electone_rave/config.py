@@ -100,6 +100,13 @@ def check_semantics(config: dict) -> None:
                 raise ConfigError(f"configs: ablation/{i}/{role}: run {run!r} trains on "
                                   f"{config['runs'][run]['corpus']!r}, not {pair['corpus']!r}")
 
+    for section in ("train", "prior"):
+        steps = prof[section]
+        if steps.get("save_every") and steps["max_steps"] % steps["save_every"]:
+            raise ConfigError(
+                f"configs: profiles/{name}/{section}/save_every: {steps['save_every']} must divide max_steps "
+                f"({steps['max_steps']}); RAVE saves the final step's checkpoint only when it falls on a snapshot")
+
     if prof["corpus"]["source"] == "demo":
         check_demo_corpus_size(config)
     elif {"files", "seconds"} & set(prof["corpus"]):

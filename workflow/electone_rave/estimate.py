@@ -64,7 +64,7 @@ def rave_parameters(gin_files: list[str], overrides: list[str]) -> int:
 
 
 def checkpoints_kept(max_steps: int, save_every: int | None) -> int:
-    periodic = max_steps // save_every if save_every else 0
+    periodic = max_steps // (save_every or max_steps)  # unset: the workflow asks RAVE for one, at the end
     return periodic + 3  # best.ckpt, the last epoch's checkpoint, and the copy in the outputs
 
 

@@ -28,6 +28,17 @@ class StepBudget:
     deterministic: bool = False
     precision: str = "32"  # Lightning's Trainer(precision=...): "32", "16" or "bf16" (mixed)
 
+    def __post_init__(self):
+        # RAVE checkpoints every save_every steps and at epoch ends; a run that stops mid-epoch
+        # between two snapshots leaves no checkpoint of its last step (seen on a GPU), and the
+        # workflow hands on exactly that one. Unset: one snapshot, at the end.
+        if self.save_every is None:
+            self.save_every = self.max_steps
+        if self.max_steps % self.save_every:
+            from .config import ConfigError
+            raise ConfigError(f"save_every ({self.save_every}) must divide max_steps ({self.max_steps}): RAVE "
+                              "saves the final step's checkpoint only when it falls on a snapshot")
+
 
 def device_flags(gpus: list[int] | None) -> list[str]:
     """RAVE's --gpu: -1 trains on CPU; without the flag RAVE picks a free GPU itself."""
@@ -41,9 +52,8 @@ def common_flags(budget: StepBudget, gin_files: list[str], gpus: list[int] | Non
     flags = [f"--config={g}" for g in gin_files]
     flags += [f"--override={o}" for o in budget.overrides]
     flags += [f"--max_steps={budget.max_steps}", f"--val_every={budget.val_every}",
-              f"--batch={budget.batch}", f"--workers={budget.workers}", "--noprogress"]
-    if budget.save_every:
-        flags.append(f"--save_every={budget.save_every}")
+              f"--batch={budget.batch}", f"--workers={budget.workers}", "--noprogress",
+              f"--save_every={budget.save_every}"]
     return flags + device_flags(gpus)
 
 

@@ -69,6 +69,20 @@ def measure(cmd: list[str], log: Path, cwd: Path = REPO, gpu_memory: bool = Fals
     return Measured(result["wall_s"], result["peak_rss_mb"], result["peak_gpu_memory_mb"])
 
 
+def workflow_database(corpus: Path, work: Path, audio: dict, logs: Path, heldout: int = 0, seed: int = 1970,
+                      threads: int | None = None) -> tuple[Measured, Measured]:
+    """The workflow's `ingest` then `preprocess` of the audio folder `corpus` into work/db, measured."""
+    flags = ["--sample-rate", str(audio["sample_rate"]), "--channels", str(audio["channels"]),
+             "--n-signal", str(audio["n_signal"])]
+    ingest = measure(["electone-rave", "ingest", "--source", str(corpus), "--out", str(work / "flac"),
+                      "--manifest", str(work / "manifest.json"), "--report", str(work / "ingest.json"),
+                      "--heldout", str(heldout), "--seed", str(seed), "--on-bad-input", "fail", *flags,
+                      *(["--threads", str(threads)] if threads else [])], logs / "ingest.log")
+    preprocess = measure(["electone-rave", "preprocess", "--manifest", str(work / "manifest.json"),
+                          "--out", str(work / "db"), *flags], logs / "preprocess.log")
+    return ingest, preprocess
+
+
 def median_wall(cmd: list[str], repeats: int, cwd: Path = REPO) -> float:
     times = []
     for _ in range(repeats):

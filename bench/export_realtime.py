@@ -9,25 +9,26 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from common import REPO, RESULTS, measure, workflow_config, write_result
-
-ELECTONE_GIN = "configs/gin/electone_v2_noise.gin"
+from common import RESULTS, measure, workflow_config, write_result
 
 LOGS = RESULTS / "logs" / "export_realtime"  # kept: a failed step says which log to read
 
 
 def untrained_run(gin_files: list[str], overrides: list[str], out: Path, seed: int = 0) -> Path:
+    # gin_files: a run's stack from the config (repository files, or configs RAVE ships by name)
     """A run folder as `rave train` leaves it (config.gin + a checkpoint), with fresh weights."""
     import gin
     import rave
     import torch
 
+    from electone_rave.gin_stack import resolve
     from electone_rave.rave_launcher import drop_cwd_from_path
 
+    gin_paths = [str(resolve(g).resolve()) for g in gin_files]  # run from the repository, as make bench does
     drop_cwd_from_path()
     torch.manual_seed(seed)
     gin.clear_config()
-    gin.parse_config_files_and_bindings([str(REPO / g) for g in gin_files], [*overrides, "RAVE.n_channels = 1"])
+    gin.parse_config_files_and_bindings(gin_paths, [*overrides, "RAVE.n_channels = 1"])
     model = rave.RAVE(n_channels=1)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.gin").write_text(gin.operative_config_str())
@@ -37,21 +38,22 @@ def untrained_run(gin_files: list[str], overrides: list[str], out: Path, seed: i
 
 
 def main(argv: list[str] | None = None) -> dict:
+    config = workflow_config()
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--gin", nargs="+", default=[ELECTONE_GIN])
+    parser.add_argument("--gin", nargs="+", default=config["runs"]["electone"]["gin"])
     parser.add_argument("--override", nargs="*", default=[], help="gin bindings (the default is full size)")
     parser.add_argument("--seconds", type=float, default=10.0, help="audio per measurement")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args(argv)
     from electone_rave.evaluation.realtime import realtime_factor
 
-    buffer = workflow_config()["evaluation"]["realtime_buffer"]
+    buffer = config["evaluation"]["realtime_buffer"]
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
         work = Path(tmp)
         run = untrained_run(args.gin, args.override, work / "run")
         ts = work / "electone.ts"
         export = measure(["electone-rave", "export", "--run", str(run), "--out", str(ts), "--streaming",
-                          "--fidelity", "0.95", "--seed", "0"], LOGS / "export.log")
+                          "--fidelity", str(config["export"]["fidelity"]), "--seed", "0"], LOGS / "export.log")
         rtf = {str(t): realtime_factor(ts, buffer=buffer, threads=t, seconds=args.seconds)["realtime_factor"]
                for t in args.threads}
         size_mb = ts.stat().st_size / 1e6

@@ -7,7 +7,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from common import RESULTS, measure, workflow_config, write_result
+from common import RESULTS, measure, workflow_config, workflow_database, write_result
 from electone_rave.preprocess import count_entries
 
 LOGS = RESULTS / "logs" / "preprocess_throughput"  # kept: a failed step says which log to read
@@ -32,14 +32,7 @@ def main(argv: list[str] | None = None) -> dict:
         stock = measure(["rave", "preprocess", f"--input_path={corpus}", f"--output_path={work / 'stock_db'}",
                          f"--channels={channels}", f"--sampling_rate={rate}", f"--num_signal={n_signal}"],
                         LOGS / "stock.log", cwd=work)
-        ingest = measure(["electone-rave", "ingest", "--source", str(corpus), "--out", str(work / "flac"),
-                          "--manifest", str(work / "manifest.json"), "--report", str(work / "ingest.json"),
-                          "--heldout", "0", "--seed", "1970", "--on-bad-input", "fail", "--sample-rate", rate,
-                          "--channels", channels, "--n-signal", n_signal, "--threads", str(args.threads)],
-                         LOGS / "ingest.log")
-        ours = measure(["electone-rave", "preprocess", "--manifest", str(work / "manifest.json"),
-                        "--out", str(work / "db"), "--sample-rate", rate, "--channels", channels,
-                        "--n-signal", n_signal], LOGS / "preprocess.log")
+        ingest, ours = workflow_database(corpus, work, audio, LOGS, threads=args.threads)
         chunks = {"stock": count_entries(work / "stock_db"), "workflow": count_entries(work / "db")}
         if chunks["stock"] != chunks["workflow"]:
             raise RuntimeError(f"the databases differ: {chunks} chunks; a faster side that dropped audio "

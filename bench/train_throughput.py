@@ -9,7 +9,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from common import REPO, RESULTS, measure, workflow_config, write_result
+from common import REPO, RESULTS, measure, workflow_config, workflow_database, write_result
 
 LOGS = RESULTS / "logs" / "train_throughput"  # kept: a failed step says which log to read
 
@@ -35,17 +35,10 @@ def steady_steps_per_second(tensorboard_dir: Path, last_step: int) -> float:
 def demo_database(work: Path, config: dict) -> Path:
     """The demo profile's Electone corpus, ingested and preprocessed (not timed)."""
     audio, corpus = config["audio"], config["profiles"]["demo"]["corpus"]
-    flags = ["--sample-rate", str(audio["sample_rate"]), "--channels", str(audio["channels"]),
-             "--n-signal", str(audio["n_signal"])]
     measure(["electone-rave", "demo-corpus", "--style", "electone", "--out", str(work / "demo"),
              "--files", str(corpus["files"]), "--seconds", str(corpus["seconds"]), "--seed", str(config["seed"])],
             LOGS / "demo.log")
-    measure(["electone-rave", "ingest", "--source", str(work / "demo"), "--out", str(work / "flac"),
-             "--manifest", str(work / "manifest.json"), "--report", str(work / "ingest.json"),
-             "--heldout", str(corpus["heldout_files"]), "--seed", str(config["seed"]), "--on-bad-input", "fail",
-             *flags], LOGS / "ingest.log")
-    measure(["electone-rave", "preprocess", "--manifest", str(work / "manifest.json"), "--out", str(work / "db"),
-             *flags], LOGS / "preprocess.log")
+    workflow_database(work / "demo", work, audio, LOGS, heldout=corpus["heldout_files"], seed=config["seed"])
     return work / "db"
 
 

@@ -51,9 +51,35 @@ def smoke_workspace(tmp_path_factory) -> Path:
     return make_workspace(tmp_path_factory.mktemp("smoke"), "smoke")
 
 
+EXPERIMENT = "configs/experiments/discriminators.yaml"
+
+
+def add_arms(workspace: Path, experiment: str = EXPERIMENT) -> list[str]:
+    """A user's config edit: the experiment file's arms copied under `runs:` in configs/config.yaml."""
+    config_file = workspace / "configs" / "config.yaml"
+    config = yaml.safe_load(config_file.read_text())
+    arms = yaml.safe_load((workspace / experiment).read_text())["runs"]
+    config["runs"].update(arms)
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+    return list(arms)
+
+
+def seed_arms(workspace: Path, arms: tuple[str, ...], seeds: list[int]) -> None:
+    """A user's config edit: train these arms once per seed."""
+    config_file = workspace / "configs" / "config.yaml"
+    config = yaml.safe_load(config_file.read_text())
+    for arm in arms:
+        config["runs"][arm]["seeds"] = seeds
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+
+
 @pytest.fixture(scope="session")
 def chain(smoke_workspace: Path) -> Path:
-    """The whole chain run once at smoke size, as a user runs it; shared by the modules that check it."""
+    """The whole chain run once at smoke size, as a user runs it, with the arms of
+    configs/experiments/discriminators.yaml added to the config and the Electone ablation pair
+    trained with two seeds; shared by the modules that check it."""
+    add_arms(smoke_workspace)
+    seed_arms(smoke_workspace, ("electone", "electone_no_noise"), [1970, 1971])
     run(["electone-rave", "dvc-stages", "--out", "dvc.yaml"], smoke_workspace)
     run(["snakemake", "--cores", "all"], smoke_workspace)
     return smoke_workspace

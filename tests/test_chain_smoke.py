@@ -148,8 +148,51 @@ def test_chain_ends_with_the_paper_figures_and_audio(chain: Path):
     assert sorted(p.name for p in (chain / "results/audio/electone/prior").glob("*.wav")) == ["prior_00.wav"]
     numbers = json.loads((chain / "results/paper/numbers.json").read_text())
     assert numbers["profile"] == "smoke"
-    assert {r["run"] for r in numbers["runs"]} == {"baseline", "electone", "electone_no_noise", "baseline_noise"}
-    assert [r["noise_generator"] for r in numbers["runs"]] == [False, True, False, True]
+    assert [r["run"] for r in numbers["runs"]] == [
+        "baseline", "electone", "electone_seed1971", "electone_no_noise", "electone_no_noise_seed1971",
+        "baseline_noise", "electone_v3", "electone_spectral"]  # arms in config order, each arm's seeds in order
+    assert [r["noise_generator"] for r in numbers["runs"]] == [False, True, True, False, False, True, True, True]
+
+
+def test_the_ablation_pairs_the_runs_of_each_seed(chain: Path):
+    """The chain's config trains the Electone pair with seeds 1970 and 1971 (conftest.seed_arms)."""
+    for run, seed in (("electone", 1970), ("electone_seed1971", 1971)):
+        provenance = json.loads((chain / f"results/train/{run}/provenance.json").read_text())
+        assert provenance["seed"] == seed and f"--seed={seed}" in provenance["command"]
+    assert not (chain / "results/prior/electone_seed1971").exists()  # one prior per arm, on its first seed
+    ablation = json.loads((chain / "results/eval/ablation.json").read_text())
+    electone, musicnet = ablation["pairs"]
+    assert electone["seeds"] == [1970, 1971]
+    assert electone["with_noise_runs"] == ["electone", "electone_seed1971"]
+    assert electone["without_noise_runs"] == ["electone_no_noise", "electone_no_noise_seed1971"]
+    for metric in electone["metrics"].values():
+        assert len(metric["difference_per_seed"]) == 2 and metric["difference_std"] >= 0
+    assert musicnet["seeds"] == [1970] and all(m["difference_std"] is None for m in musicnet["metrics"].values())
+    scalars = [(chain / f"results/metrics/{run}/train_scalars.csv").read_bytes() for run in electone["with_noise_runs"]]
+    assert scalars[0] != scalars[1]  # a second seed is a different training, not a copy
+
+
+def test_arms_added_to_the_config_reach_the_metrics_a_figure_and_the_paper(chain: Path):
+    """The chain's config gained two arms (conftest.add_arms): a config edit, no code."""
+    from PIL import Image
+    numbers = json.loads((chain / "results/paper/numbers.json").read_text())
+    arms = {r["run"]: r for r in numbers["runs"]}
+    assert arms["electone_v3"]["gin"] == ["v3", "noise"]
+    assert arms["electone_spectral"]["gin"] == ["configs/gin/electone_v2_noise.gin", "spectral_discriminator"]
+    for arm in ("electone_v3", "electone_spectral"):
+        measured = json.loads((chain / f"results/eval/{arm}/reconstruction.json").read_text())
+        assert arms[arm]["reconstruction"]["log_mel_l1"] == pytest.approx(measured["mean"]["log_mel_l1"])
+        assert arms[arm]["realtime"]["realtime_factor"] > 0
+    plotted = Image.open(chain / "results/figures/training_curves.png").text["Description"]
+    assert plotted == "runs: " + ", ".join(arms)
+    paper = chain / "paper/electone-rave.pdf"
+    assert paper.stat().st_mtime_ns >= (chain / "results/paper/numbers.json").stat().st_mtime_ns
+
+    v3 = json.loads((chain / "results/train/electone_v3/provenance.json").read_text())
+    assert list(v3["gin_files"]) == ["v3", "noise"] and all(len(d) == 64 for d in v3["gin_files"].values())
+    operative = (chain / "results/train/electone_v3/config.gin").read_text()
+    assert "DescriptDiscriminator" in operative and "Snake" in operative
+    assert "MultiScaleSpectralDiscriminator" in (chain / "results/train/electone_spectral/config.gin").read_text()
 
 
 def test_a_changed_metric_rebuilds_exactly_what_depends_on_it(chain: Path):

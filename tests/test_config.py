@@ -52,6 +52,7 @@ def test_bad_config_is_rejected_with_the_key_and_reason(config, edit, message):
 @pytest.mark.parametrize("edit, message", [
     (lambda c: c["ablation"][0].update(without_noise="ghost"), "ablation/0/without_noise: unknown run 'ghost'"),
     (lambda c: c["ablation"][0].update(with_noise="baseline"), "run 'baseline' trains on 'musicnet', not 'electone'"),
+    (lambda c: c["runs"]["electone"].update(seeds=[1, 2]), "'electone' and 'electone_no_noise' must train with the same seeds"),
 ])
 def test_ablation_pairs_must_name_runs_on_their_corpus(config, edit, message):
     with pytest.raises(ConfigError, match=message):
@@ -65,3 +66,21 @@ def test_a_missing_raw_corpus_folder_says_how_to_provide_it(tmp_path, monkeypatc
         raw_corpus_folder("electone")
     (tmp_path / "data/raw/electone").mkdir(parents=True)
     assert raw_corpus_folder("electone") == "data/raw/electone"
+
+
+def test_each_arm_trains_once_per_seed_and_the_first_seed_keeps_its_name(config):
+    from electone_rave.config import arm_runs, expand_seeds
+    config["runs"]["electone"]["seeds"] = [7, 8, 9]
+    runs = expand_seeds({**config, "profile": "demo"})  # demo: every other arm trains with 1970 and 1971
+    assert arm_runs(runs, "electone") == ["electone", "electone_seed8", "electone_seed9"]
+    assert [runs[r]["seed"] for r in arm_runs(runs, "electone")] == [7, 8, 9]
+    assert [runs[r]["prior"] for r in arm_runs(runs, "electone")] == [True, False, False]  # one prior per arm
+    assert arm_runs(runs, "baseline") == ["baseline", "baseline_seed1971"]
+    assert arm_runs(expand_seeds({**config, "profile": "full"}), "baseline") == ["baseline"]
+
+
+def test_a_seed_run_may_not_take_another_arms_name(config):
+    from electone_rave.config import expand_seeds
+    config["runs"]["electone_seed1971"] = dict(config["runs"]["electone_no_noise"])
+    with pytest.raises(ConfigError, match="runs/electone: seed 1971 makes the run 'electone_seed1971'"):
+        expand_seeds({**config, "profile": "demo"})

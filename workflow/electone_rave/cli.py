@@ -124,12 +124,13 @@ def cmd_train(a):
 
 
 def cmd_estimate(a):
-    from .config import load, profile
+    from .config import arm_overrides, expand_seeds, load, profile
     from .estimate import free_bytes, training_cost
-    config = load(a.config, {"profile": a.profile} if a.profile else None)
+    config = load(a.config, {"profile": a.profile} if a.profile else None, tuple(a.configfile))
     budget = profile(config)["train"]
-    costs = [training_cost(run, spec["gin"], budget["overrides"], budget["max_steps"], budget.get("save_every"),
-                           budget.get("steps_per_second")) for run, spec in config["runs"].items()]
+    costs = [training_cost(run, spec["gin"], arm_overrides(config, spec["arm"]), budget["max_steps"],
+                           budget.get("save_every"), budget.get("steps_per_second"), spec.get("gpu_memory_gb"))
+             for run, spec in expand_seeds(config).items()]  # one training per arm and seed
     for cost in costs:
         print(cost.describe())
     hours = [c.hours for c in costs]
@@ -199,8 +200,12 @@ def cmd_realtime(a):
 
 def cmd_ablation(a):
     from .evaluation.ablation import compare
-    pairs = [dict(zip(("corpus", "with_noise", "without_noise"), item.split(":"))) for item in a.pair]
-    compare(pairs, a.eval_dir, a.seeds, a.out)
+    pairs = []
+    for item in a.pair:
+        corpus, with_noise, without, seeds = item.split(":")
+        pairs.append({"corpus": corpus, "with_noise": with_noise.split(","), "without_noise": without.split(","),
+                      "seeds": [int(seed) for seed in seeds.split(",")]})
+    compare(pairs, a.eval_dir, a.out)
 
 
 def cmd_replication(a):
@@ -339,6 +344,8 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("estimate", help="steps, hours and checkpoint disk of a profile's trainings")
     p.add_argument("--config", type=Path, default=Path("configs/config.yaml"))
+    p.add_argument("--configfile", type=Path, nargs="*", default=[],
+                   help="merged over --config, as snakemake --configfile does (e.g. an experiment's arms)")
     p.add_argument("--profile", help="default: the config's profile")
     p.set_defaults(func=cmd_estimate)
 
@@ -437,8 +444,8 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_replication)
 
     p = sub.add_parser("ablation", help="compare the noise-ablation pairs of runs")
-    p.add_argument("--pair", nargs="+", required=True, help="CORPUS:RUN_WITH_NOISE:RUN_WITHOUT_NOISE")
-    p.add_argument("--seeds", type=int, nargs="+", required=True)
+    p.add_argument("--pair", nargs="+", required=True,
+                   help="CORPUS:RUNS_WITH_NOISE:RUNS_WITHOUT_NOISE:SEEDS, each list comma-separated in seed order")
     p.add_argument("--eval-dir", type=Path, required=True, help="holds <run>/reconstruction.json")
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_ablation)

@@ -29,8 +29,14 @@ class ConfigError(ValueError):
     """A configuration that cannot work; the message says which key and why."""
 
 
-def load(path: Path = DEFAULT_CONFIG, overrides: dict | None = None) -> dict:
+def load(path: Path = DEFAULT_CONFIG, overrides: dict | None = None, configfiles: tuple[Path, ...] = ()) -> dict:
+    """The config as Snakemake sees it: `path`, then each of `configfiles` merged in key by key
+    (snakemake --configfile; an experiment file adds arms), then `overrides` (--config)."""
     config = yaml.safe_load(Path(path).read_text())
+    if configfiles:
+        from snakemake.utils import update_config
+        for extra in configfiles:
+            update_config(config, yaml.safe_load(Path(extra).read_text()))
     config.update(overrides or {})
     validate(config)
     return config
@@ -75,6 +81,8 @@ def raw_corpus_folder(corpus: str) -> str:
 
 
 def check_semantics(config: dict) -> None:
+    from .gin_stack import resolve
+
     name = config["profile"]
     if name not in config["profiles"]:
         raise ConfigError(f"configs: profile {name!r} is not defined; defined: {sorted(config['profiles'])}")
@@ -82,9 +90,11 @@ def check_semantics(config: dict) -> None:
     for run, spec in config["runs"].items():
         if spec["corpus"] not in config["corpora"]:
             raise ConfigError(f"configs: runs/{run}/corpus: unknown corpus {spec['corpus']!r}")
-        for gin_file in spec["gin"] + config["prior"]["gin"]:
-            if not Path(gin_file).is_file():  # relative to the workflow directory, like every path
-                raise ConfigError(f"configs: runs/{run}: gin file {gin_file} does not exist")
+        for entry in spec["gin"] + config["prior"]["gin"]:
+            try:
+                resolve(entry)
+            except ConfigError as err:
+                raise ConfigError(f"configs: runs/{run}: {err}") from None
 
     if config["replication"]["run"] not in config["runs"]:
         raise ConfigError(f"configs: replication/run: unknown run {config['replication']['run']!r}")
@@ -99,6 +109,9 @@ def check_semantics(config: dict) -> None:
             if config["runs"][run]["corpus"] != pair["corpus"]:
                 raise ConfigError(f"configs: ablation/{i}/{role}: run {run!r} trains on "
                                   f"{config['runs'][run]['corpus']!r}, not {pair['corpus']!r}")
+        if arm_seeds(config, pair["with_noise"]) != arm_seeds(config, pair["without_noise"]):
+            raise ConfigError(f"configs: ablation/{i}: {pair['with_noise']!r} and {pair['without_noise']!r} must train "
+                              "with the same seeds: the comparison pairs their runs seed by seed")
 
     for section in ("train", "prior"):
         steps = prof[section]
@@ -145,3 +158,37 @@ def check_demo_corpus_size(config: dict) -> None:
         raise ConfigError(
             f"configs: profiles/{name}: the validation split has {frames} latent frames but "
             f"LATENT_SIZE is {latent}; add audio or override a smaller LATENT_SIZE")
+
+
+def arm_overrides(config: dict, arm: str, section: str = "train") -> list[str]:
+    """Gin bindings of one arm's runs: the profile's (model size), then the arm's own for every
+    profile, then the arm's own for the active profile; later ones win."""
+    shared = profile(config)[section]["overrides"]
+    if section != "train":
+        return shared
+    spec = config["runs"][arm]
+    return shared + spec.get("overrides", []) + spec.get("profile_overrides", {}).get(config["profile"], [])
+
+
+def arm_seeds(config: dict, arm: str) -> list[int]:
+    """Training seeds of one arm: its own `seeds`, else the profile's, else the config's seed."""
+    spec = config["runs"][arm]
+    return spec.get("seeds") or profile(config).get("seeds") or [config["seed"]]
+
+
+def expand_seeds(config: dict) -> dict[str, dict]:
+    """The concrete runs: one per arm and training seed. An arm's first seed keeps the arm's name
+    (the paper's runs); each further seed is `<arm>_seed<seed>`. Only the first seed trains a prior."""
+    runs: dict[str, dict] = {}
+    for arm, spec in config["runs"].items():
+        for i, seed in enumerate(arm_seeds(config, arm)):
+            name = arm if i == 0 else f"{arm}_seed{seed}"
+            if name in runs or (i and name in config["runs"]):
+                raise ConfigError(f"configs: runs/{arm}: seed {seed} makes the run {name!r}, which another arm names")
+            runs[name] = {**spec, "arm": arm, "seed": seed, "prior": spec["prior"] and i == 0}
+    return runs
+
+
+def arm_runs(runs: dict[str, dict], arm: str) -> list[str]:
+    """The concrete runs of one arm, first seed first."""
+    return [run for run, spec in runs.items() if spec["arm"] == arm]

@@ -32,6 +32,7 @@ class TrainingCost:
     disk_bytes: int
     hours: float | None  # None when no speed is known for this hardware
     steps_per_second: float | None
+    gpu_memory_gb: float | None = None  # stated per arm where known (full size)
 
     def describe(self) -> str:
         if self.hours is None:
@@ -40,14 +41,17 @@ class TrainingCost:
             time = f"{self.hours * 60:.1f} min at {self.steps_per_second:g} steps/s"
         else:
             time = f"{self.hours:.1f} h at {self.steps_per_second:g} steps/s"
+        memory = f", needs about {self.gpu_memory_gb:g} GB of GPU memory at full size" if self.gpu_memory_gb else ""
         return (f"{self.name}: {self.steps:,} steps, {self.parameters / 1e6:.1f} M parameters, "
-                f"{self.checkpoints} checkpoints = {self.disk_bytes / 1e9:.3g} GB, {time}")
+                f"{self.checkpoints} checkpoints = {self.disk_bytes / 1e9:.3g} GB, {time}{memory}")
 
 
 def rave_parameters(gin_files: list[str], overrides: list[str]) -> int:
     """Parameters of the RAVE model (with its discriminator) that `rave train` builds from these files."""
+    from .gin_stack import resolve
     from .rave_launcher import drop_cwd_from_path
 
+    gin_files = [str(resolve(entry).resolve()) for entry in gin_files]  # before the working directory leaves the path
     drop_cwd_from_path()  # as for RAVE's own commands: configs/ here would shadow RAVE's gin includes
     import gin
     import rave
@@ -69,12 +73,13 @@ def checkpoints_kept(max_steps: int, save_every: int | None) -> int:
 
 
 def training_cost(name: str, gin_files: list[str], overrides: list[str], max_steps: int,
-                  save_every: int | None, steps_per_second: float | None) -> TrainingCost:
+                  save_every: int | None, steps_per_second: float | None,
+                  gpu_memory_gb: float | None = None) -> TrainingCost:
     parameters = rave_parameters(gin_files, overrides)
     kept = checkpoints_kept(max_steps, save_every)
     disk = math.ceil(kept * parameters * BYTES_PER_PARAMETER * HEADROOM)
     hours = max_steps / steps_per_second / 3600 if steps_per_second else None
-    return TrainingCost(name, max_steps, parameters, kept, disk, hours, steps_per_second)
+    return TrainingCost(name, max_steps, parameters, kept, disk, hours, steps_per_second, gpu_memory_gb)
 
 
 def free_bytes(path: Path) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import provenance as workflow_provenance
+from .config import expand_seeds
 from .manifest import read_json, write_json
 
 FIDELITIES = ("0.8", "0.9", "0.95", "0.99")
@@ -23,7 +24,8 @@ def run_numbers(run: str, spec: dict, results: Path) -> dict:
     scalars = summary["scalars"]
     reconstruction = read(results / "eval" / run / "reconstruction.json")
     return {
-        "run": run, "corpus": spec["corpus"], "gin": spec["gin"], "prior": spec["prior"],
+        "run": run, "arm": spec["arm"], "seed": spec["seed"],
+        "corpus": spec["corpus"], "gin": spec["gin"], "prior": spec["prior"],
         "noise_generator": "NoiseGeneratorV2" in (results / "train" / run / "config.gin").read_text(),
         "steps": read(results / "train" / run / "provenance.json")["global_step"],
         "phase_1_duration": summary["phase_1_duration"],
@@ -53,7 +55,8 @@ def corpus_numbers(corpus: str, results: Path) -> dict:
 
 
 def gather(config: dict, results: Path, out: Path) -> dict:
-    first_run = next(iter(config["runs"]))
+    runs = expand_seeds(config)  # one run per arm and seed, as the workflow trained them
+    first_run = next(iter(runs))
     provenance = read(results / "train" / first_run / "provenance.json")
     profile = config["profiles"][config["profile"]]
     numbers = {
@@ -62,10 +65,10 @@ def gather(config: dict, results: Path, out: Path) -> dict:
         "corpus": profile["corpus"], "train": {k: profile["train"][k] for k in ("max_steps", "batch", "overrides")},
         "audio": config["audio"],
         "site": config["site"],
-        "corpora": [corpus_numbers(c, results) for c in sorted({s["corpus"] for s in config["runs"].values()})],
-        "runs": [run_numbers(run, spec, results) for run, spec in config["runs"].items()],
+        "corpora": [corpus_numbers(c, results) for c in sorted({s["corpus"] for s in runs.values()})],
+        "runs": [run_numbers(run, spec, results) for run, spec in runs.items()],
         "priors": [{"run": run, **read(results / "eval" / run / "prior.json")}
-                   for run, spec in config["runs"].items() if spec["prior"]],
+                   for run, spec in runs.items() if spec["prior"]],
         "ablation": read(results / "eval" / "ablation.json"),
         "replication": read(results / "eval" / "replication.json"),
     }

@@ -75,8 +75,3 @@ def now() -> str:
 def describe(command: list[str], **extra) -> dict:
     return {"command": command, "git_commit": git_commit(), "versions": versions(),
             "hardware": hardware(), "container": container(), "finished_utc": now(), **extra}
-
-
-def file_digests(paths: list[str | Path]) -> dict[str, str]:
-    from .manifest import sha256_of
-    return {str(p): sha256_of(Path(p)) for p in paths}

@@ -11,7 +11,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import provenance, runs
+from . import gin_stack, provenance, runs
+from .manifest import sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +106,9 @@ def run_training(command: str, flags: list[str], gin_files: list[str], seed: int
 
     A run resumes only if its command, gin files and data files (database, pretrained model) are
     byte-identical to the interrupted one's."""
+    gin_paths = [str(gin_stack.resolve(entry)) for entry in gin_files]  # shipped configs by content too
     key = runs.run_key([command, f"--seed={seed}", f"deterministic={budget.deterministic}",
-                        f"precision={budget.precision}", *flags], gin_files + data_files)
+                        f"precision={budget.precision}", *flags], gin_paths + data_files)
     resume = runs.prepare(work_dir, key)
     cmd = [sys.executable, "-m", "electone_rave.rave_launcher", f"--seed={seed}", command, *flags]
     if resume is not None:
@@ -122,6 +124,7 @@ def run_training(command: str, flags: list[str], gin_files: list[str], seed: int
     record = provenance.describe(cmd, seed=seed, deterministic=budget.deterministic,
                                  precision=budget.precision, trainer_env=env,
                                  resumed_from=str(resume) if resume else None,
-                                 gin_files=provenance.file_digests(gin_files), **result)
+                                 gin_files={entry: sha256_of(Path(path)) for entry, path in zip(gin_files, gin_paths)},
+                                 **result)
     (out_dir / "provenance.json").write_text(json.dumps(record, indent=2) + "\n")
     return record

@@ -3,17 +3,19 @@ import shlex
 
 from pathlib import Path
 
-from electone_rave.config import check_semantics, raw_corpus_folder
+from electone_rave.config import arm_overrides, arm_runs, check_semantics, expand_seeds, raw_corpus_folder
+from electone_rave.gin_stack import project_files
 from electone_rave.guards import check_private_data
 from electone_rave.private_corpus import manifest_path
 
 check_semantics(config)
 check_private_data(Path(workflow.basedir))  # no audio in git or the Docker build context, ever
+RUN_SPECS = expand_seeds(config)  # a run is one arm trained with one seed; config["runs"] holds the arms
 
 PROFILE = config["profiles"][config["profile"]]
-RUNS = list(config["runs"])
-PRIOR_RUNS = [run for run, spec in config["runs"].items() if spec["prior"]]
-CORPORA = sorted({spec["corpus"] for spec in config["runs"].values()})
+RUNS = list(RUN_SPECS)
+PRIOR_RUNS = [run for run, spec in RUN_SPECS.items() if spec["prior"]]
+CORPORA = sorted({spec["corpus"] for spec in RUN_SPECS.values()})
 
 
 wildcard_constraints:
@@ -64,7 +66,7 @@ def musicnet_subset_flags():
 
 
 def run_corpus(wildcards):
-    return config["runs"][wildcards.run]["corpus"]
+    return RUN_SPECS[wildcards.run]["corpus"]
 
 
 def run_db(wildcards):
@@ -75,15 +77,22 @@ def run_manifest(wildcards):
     return f"data/manifests/{run_corpus(wildcards)}.json"
 
 
-def run_gin(wildcards):
-    return config["runs"][wildcards.run]["gin"]
+def run_gin_files(wildcards):
+    """The run's gin files of this repository (inputs); configs RAVE ships are named in the command."""
+    return project_files(RUN_SPECS[wildcards.run]["gin"])
 
 
-def budget_flags(section):
-    """electone-rave train/train-prior flags for one step budget of the active profile."""
+def run_gin_stack(wildcards):
+    return " ".join(RUN_SPECS[wildcards.run]["gin"])
+
+
+def budget_flags(section, run=None):
+    """electone-rave train/train-prior flags for one step budget of the active profile (and arm)."""
     b = PROFILE[section]
+    overrides = arm_overrides(config, RUN_SPECS[run]["arm"], section) if run else b["overrides"]
+    seed = RUN_SPECS[run]["seed"] if run else config["seed"]
     flags = [f"--max-steps {b['max_steps']}", f"--val-every {b['val_every']}", f"--batch {b['batch']}",
-             f"--workers {b['workers']}", f"--log-every {b['log_every_n_steps']}", f"--seed {config['seed']}"]
+             f"--workers {b['workers']}", f"--log-every {b['log_every_n_steps']}", f"--seed {seed}"]
     if b.get("save_every"):
         flags.append(f"--save-every {b['save_every']}")
     if b.get("gpu") is not None:
@@ -94,8 +103,8 @@ def budget_flags(section):
         flags.append(f"--precision {b['precision']}")
     if b.get("steps_per_second"):
         flags.append(f"--steps-per-second {b['steps_per_second']}")
-    if b["overrides"]:
-        flags.append("--override " + " ".join(b["overrides"]))
+    if overrides:
+        flags.append("--override " + " ".join(map(shlex.quote, overrides)))  # [2] is a shell glob
     return " ".join(flags)
 
 

@@ -1,4 +1,14 @@
-ABLATION_RUNS = sorted({pair[role] for pair in config["ablation"] for role in ("with_noise", "without_noise")})
+ABLATION_RUNS = sorted({run for pair in config["ablation"] for role in ("with_noise", "without_noise")
+                        for run in arm_runs(RUN_SPECS, pair[role])})
+
+
+def ablation_pair(pair):
+    """CORPUS:WITH_RUNS:WITHOUT_RUNS:SEEDS, runs and seeds in seed order (the arms share their seeds)."""
+    with_noise, without = arm_runs(RUN_SPECS, pair["with_noise"]), arm_runs(RUN_SPECS, pair["without_noise"])
+    seeds = [RUN_SPECS[run]["seed"] for run in with_noise]
+    return f"{pair['corpus']}:{','.join(with_noise)}:{','.join(without)}:{','.join(map(str, seeds))}"
+
+
 # The spectrogram figure shows the first Electone-like held-out file through the runs of the
 # first ablation pair, and the prior's first generation.
 SPECTRO_PAIR = config["ablation"][0]
@@ -12,13 +22,11 @@ rule ablation:
     output:
         "results/eval/ablation.json",
     params:
-        pairs=" ".join(f"{p['corpus']}:{p['with_noise']}:{p['without_noise']}" for p in config["ablation"]),
-        seed=config["seed"],
+        pairs=" ".join(ablation_pair(p) for p in config["ablation"]),
     log:
         "results/logs/ablation.log",
     shell:
-        "electone-rave ablation --pair {params.pairs} --seeds {params.seed} --eval-dir results/eval"
-        " --out {output} > {log} 2>&1"
+        "electone-rave ablation --pair {params.pairs} --eval-dir results/eval --out {output} > {log} 2>&1"
 
 
 rule figure_training_curves:

@@ -2,7 +2,7 @@ rule train:
     """Train RAVE on one corpus (rave train). A killed job resumes from params.work when re-run."""
     input:
         db=run_db,
-        gin=run_gin,
+        gin=run_gin_files,
     output:
         ckpt="results/train/{run}/model.ckpt",
         gin="results/train/{run}/config.gin",
@@ -11,7 +11,8 @@ rule train:
     params:
         out="results/train/{run}",
         work="results/checkpoints/train/{run}",
-        budget=budget_flags("train"),
+        gin=run_gin_stack,
+        budget=lambda wildcards: budget_flags("train", wildcards.run),
         audio=audio_flags(),
     threads: all_cores
     resources:
@@ -21,5 +22,5 @@ rule train:
     benchmark:
         "results/benchmarks/train/{run}.tsv"
     shell:
-        "electone-rave train --name {wildcards.run} --db {input.db} --gin {input.gin}"
+        "electone-rave train --name {wildcards.run} --db {input.db} --gin {params.gin}"
         " --out {params.out} --work {params.work} {params.budget} {params.audio} > {log} 2>&1"

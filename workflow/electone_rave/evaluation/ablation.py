@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from ..manifest import read_json, write_json
 
 # Every reconstruction metric is an error: lower is better.
@@ -16,19 +18,27 @@ def run_metrics(reconstruction_json: Path) -> dict[str, float]:
     return {**result["mean"], "frechet_mfcc_distance": result["frechet_mfcc_distance"]}
 
 
-def compare(pairs: list[dict], eval_dir: Path, seeds: list[int], out: Path) -> dict:
-    """pairs: the config's ablation list. Metrics per run come from eval_dir/<run>/reconstruction.json."""
+def compare(pairs: list[dict], eval_dir: Path, out: Path) -> dict:
+    """pairs: corpus, with_noise and without_noise (runs, one per seed, in the order of seeds).
+    Metrics per run come from eval_dir/<run>/reconstruction.json. Runs of the same seed are paired:
+    the spread is that of the per-seed differences."""
     rows = []
     for pair in pairs:
-        with_noise = run_metrics(eval_dir / pair["with_noise"] / "reconstruction.json")
-        without = run_metrics(eval_dir / pair["without_noise"] / "reconstruction.json")
-        rows.append({
-            "corpus": pair["corpus"], "with_noise": pair["with_noise"], "without_noise": pair["without_noise"],
-            "seeds": seeds,
-            "metrics": {k: {"with_noise": [with_noise[k]], "without_noise": [without[k]],
-                            "difference": with_noise[k] - without[k],
-                            "noise_better": with_noise[k] < without[k]} for k in METRICS},
-        })
+        if not len(pair["with_noise"]) == len(pair["without_noise"]) == len(pair["seeds"]):
+            raise ValueError(f"ablation pair on {pair['corpus']}: one run per seed on each side, got {pair}")
+        with_noise = [run_metrics(eval_dir / run / "reconstruction.json") for run in pair["with_noise"]]
+        without = [run_metrics(eval_dir / run / "reconstruction.json") for run in pair["without_noise"]]
+        metrics = {}
+        for k in METRICS:
+            per_seed = [w[k] - wo[k] for w, wo in zip(with_noise, without)]
+            metrics[k] = {"with_noise": [w[k] for w in with_noise], "without_noise": [wo[k] for wo in without],
+                          "difference": float(np.mean(per_seed)), "difference_per_seed": per_seed,
+                          "difference_std": float(np.std(per_seed, ddof=1)) if len(per_seed) > 1 else None,
+                          "noise_better": float(np.mean(per_seed)) < 0,
+                          "same_sign_every_seed": all(d < 0 for d in per_seed) or all(d > 0 for d in per_seed)}
+        rows.append({"corpus": pair["corpus"], "with_noise": pair["with_noise"][0],
+                     "without_noise": pair["without_noise"][0], "with_noise_runs": pair["with_noise"],
+                     "without_noise_runs": pair["without_noise"], "seeds": pair["seeds"], "metrics": metrics})
     result = {"lower_is_better": True, "pairs": rows}
     write_json(result, out)
     return result

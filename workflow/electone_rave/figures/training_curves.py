@@ -44,5 +44,5 @@ def plot(runs: dict[str, tuple[Path, Path]], png: Path) -> None:
     axes.flat[-1].legend(handles, labels, loc="center", title="run (dashed: phase 2 starts)")
     for ax in axes[-1]:
         ax.set_xlabel("step")
-    save(fig, png)
+    save(fig, png, description="runs: " + ", ".join(runs))
     plt.close(fig)

@@ -21,9 +21,10 @@ RESULTS = REPO / "results" / "bench"
 BIN = Path(sys.executable).parent  # the venv's electone-rave, rave, snakemake and dvc
 
 # Runs a command and reports its wall time and the peak resident memory (MiB) of its largest process
-# (getrusage: the largest single descendant, not the sum of a process tree). With GPUS set, it also
-# polls nvidia-smi twice a second for the GPU memory in use: the CUDA context and PyTorch's cached
-# blocks included, so an upper bound of what training needs (the machine is assumed to be otherwise idle).
+# (getrusage: the largest single descendant, not the sum of a process tree). With BENCH_GPU_MEMORY set
+# (measure(gpu_memory=True)), it also polls nvidia-smi twice a second for the GPU memory in use: the
+# CUDA context and PyTorch's cached blocks included, so an upper bound of what training needs (the
+# machine is assumed to be otherwise idle).
 MEASURE = """
 import json, os, resource, subprocess, sys, threading, time
 gpu_peak, done = [0.0], threading.Event()

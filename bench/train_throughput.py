@@ -9,7 +9,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from common import REPO, RESULTS, measure, workflow_config, workflow_database, write_result
+from common import RESULTS, measure, workflow_config, workflow_database, write_result
 
 LOGS = RESULTS / "logs" / "train_throughput"  # kept: a failed step says which log to read
 
@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--precision", nargs="+", choices=["32", "16", "bf16"],
                         help="workflow runs, one per Lightning precision (default: 32; on cuda: 32 and bf16)")
     args = parser.parse_args(argv)
+    from electone_rave.gin_stack import resolve
     from electone_rave.training import StepBudget, rave_train_flags
 
     config = workflow_config()
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> dict:
         for precision in precisions:
             out = work / f"out_{precision}"
             ours = measure(["electone-rave", "train", "--name", "ours", "--db", str(db),
-                            "--gin", *(str(REPO / g) for g in gin),
+                            "--gin", *(str(resolve(g).resolve()) for g in gin),
                             "--out", str(out), "--work", str(work / f"ours_{precision}"),
                             "--max-steps", str(args.steps), "--precision", precision,
                             "--val-every", str(budget.val_every), "--batch", str(budget.batch), "--workers", "0",

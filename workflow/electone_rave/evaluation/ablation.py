@@ -31,10 +31,11 @@ def compare(pairs: list[dict], eval_dir: Path, out: Path) -> dict:
         metrics = {}
         for k in METRICS:
             per_seed = [w[k] - wo[k] for w, wo in zip(with_noise, without)]
+            difference = float(np.mean(per_seed))
             metrics[k] = {"with_noise": [w[k] for w in with_noise], "without_noise": [wo[k] for wo in without],
-                          "difference": float(np.mean(per_seed)), "difference_per_seed": per_seed,
+                          "difference": difference, "difference_per_seed": per_seed,
                           "difference_std": float(np.std(per_seed, ddof=1)) if len(per_seed) > 1 else None,
-                          "noise_better": float(np.mean(per_seed)) < 0,
+                          "noise_better": difference < 0,
                           "same_sign_every_seed": all(d < 0 for d in per_seed) or all(d > 0 for d in per_seed)}
         rows.append({"corpus": pair["corpus"], "with_noise": pair["with_noise"][0],
                      "without_noise": pair["without_noise"][0], "with_noise_runs": pair["with_noise"],

@@ -73,13 +73,25 @@ def seed_arms(workspace: Path, arms: tuple[str, ...], seeds: list[int]) -> None:
     config_file.write_text(yaml.safe_dump(config, sort_keys=False))
 
 
+RELEASED = "released"  # the chain's imported arm: its own Electone run, as if downloaded
+
+
 @pytest.fixture(scope="session")
-def chain(smoke_workspace: Path) -> Path:
+def chain(smoke_workspace: Path, tmp_path_factory) -> Path:
     """The whole chain run once at smoke size, as a user runs it, with the arms of
     configs/experiments/discriminators.yaml added to the config and the Electone ablation pair
-    trained with two seeds; shared by the modules that check it."""
+    trained with two seeds; then the Electone run's RAVE folder, copied elsewhere as a released
+    model would be, imported as one more arm (electone-rave import-run) and the chain run again.
+    Shared by the modules that check it."""
     add_arms(smoke_workspace)
     seed_arms(smoke_workspace, ("electone", "electone_no_noise"), [1970, 1971])
+    run(["electone-rave", "dvc-stages", "--out", "dvc.yaml"], smoke_workspace)
+    run(["snakemake", "--cores", "all"], smoke_workspace)
+
+    rave_run = next((smoke_workspace / "results/checkpoints/train/electone").glob("*/config.gin")).parent
+    download = tmp_path_factory.mktemp("download") / "VintageModel"
+    shutil.copytree(rave_run, download)
+    run(["electone-rave", "import-run", str(download), "--as", RELEASED, "--corpus", "electone"], smoke_workspace)
     run(["electone-rave", "dvc-stages", "--out", "dvc.yaml"], smoke_workspace)
     run(["snakemake", "--cores", "all"], smoke_workspace)
     return smoke_workspace

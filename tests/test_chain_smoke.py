@@ -36,7 +36,7 @@ def test_manifest_lists_every_artefact_with_its_hash(chain: Path):
     assert manifest["versions"]["torch"].startswith("2.5.0")
     assert len(manifest["git_commit"]) >= 40
     rules = {row["rule"] for row in manifest["artefacts"]}
-    assert rules == {"demo_corpus", "ingest", "preprocess", "train", "prior", "export", "export_with_prior", "scalars",
+    assert rules == {"demo_corpus", "ingest", "preprocess", "train", "adopt_run", "prior", "export", "export_with_prior", "scalars",
                      "reconstruct", "evaluate_reconstructions", "generate_prior", "evaluate_prior", "realtime",
                      "ablation", "replication", "effective_config", "figure_training_curves", "figure_spectrograms",
                      "figure_ablation", "paper_numbers", "paper", "generate_prior_sweep", "listening_page"}
@@ -150,8 +150,8 @@ def test_chain_ends_with_the_paper_figures_and_audio(chain: Path):
     assert numbers["profile"] == "smoke"
     assert [r["run"] for r in numbers["runs"]] == [
         "baseline", "electone", "electone_seed1971", "electone_no_noise", "electone_no_noise_seed1971",
-        "baseline_noise", "electone_v3", "electone_spectral"]  # arms in config order, each arm's seeds in order
-    assert [r["noise_generator"] for r in numbers["runs"]] == [False, True, True, False, False, True, True, True]
+        "baseline_noise", "electone_v3", "electone_spectral", "released"]  # config order, each arm's seeds in order
+    assert [r["noise_generator"] for r in numbers["runs"]] == [False, True, True, False, False, True, True, True, True]
 
 
 def test_the_ablation_pairs_the_runs_of_each_seed(chain: Path):
@@ -193,6 +193,29 @@ def test_arms_added_to_the_config_reach_the_metrics_a_figure_and_the_paper(chain
     operative = (chain / "results/train/electone_v3/config.gin").read_text()
     assert "DescriptDiscriminator" in operative and "Snake" in operative
     assert "MultiScaleSpectralDiscriminator" in (chain / "results/train/electone_spectral/config.gin").read_text()
+
+
+def test_an_imported_run_is_evaluated_like_a_trained_one(chain: Path):
+    """The chain imported its own Electone run as `released` (conftest.chain): same checkpoint,
+    same held-out files and seed, so the same numbers, reached without training."""
+    assert not (chain / "results/logs/train/released.log").exists()
+    provenance = json.loads((chain / "results/train/released/provenance.json").read_text())
+    assert provenance["imported"]["sha256"]["model.ckpt"] == sha256_of(chain / "data/imported/released/model.ckpt")
+    assert sha256_of(chain / "results/train/released/model.ckpt") == sha256_of(chain / "results/train/electone/model.ckpt")
+    assert (chain / "data/imported/released.dvc").is_file()
+    assert yaml.safe_load((chain / "configs/config.yaml").read_text())["runs"]["released"] == {
+        "corpus": "electone", "imported": "data/imported/released", "prior": True}
+
+    numbers = json.loads((chain / "results/paper/numbers.json").read_text())
+    runs = {r["run"]: r for r in numbers["runs"]}
+    released, electone = runs["released"], runs["electone"]
+    assert released["imported"] == "data/imported/released" and released["gin"] == [] and released["seed"] is None
+    assert released["reconstruction"] == pytest.approx(electone["reconstruction"])
+    assert released["steps"] == electone["steps"] and released["final_validation"] == electone["final_validation"]
+    assert "released" in {p["run"] for p in numbers["priors"]}
+    for made in ("results/export/released.ts", "results/export/released_prior.ts", "results/prior/released/model.ckpt",
+                 "results/eval/released/realtime.json", "results/audio/released/prior"):
+        assert (chain / made).exists(), made
 
 
 def test_a_changed_metric_rebuilds_exactly_what_depends_on_it(chain: Path):

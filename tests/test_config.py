@@ -43,6 +43,14 @@ def broken(config: dict, edit) -> dict:
     (lambda c: c["ingest"].update(on_bad_input="ignore"), "ingest/on_bad_input: 'ignore' is not one of"),
     (lambda c: c["profiles"]["demo"]["train"].update(save_every=30), "profiles/demo/train/save_every: 30 must divide max_steps (128)"),
     (lambda c: c["profiles"]["full"]["train"].update(precision="fp8"), "profiles/full/train/precision: 'fp8' is not one of"),
+    (lambda c: c["runs"]["electone"].update(train_budget={"demo": {"max_steps": 100}}),
+     "runs/electone/train_budget/demo/save_every: 32 must divide max_steps (100)"),
+    (lambda c: c["runs"]["electone"].update(train_budget={"ful": {"max_steps": 8}}),
+     "runs/electone/train_budget: no profile named 'ful'"),
+    (lambda c: c["runs"]["electone"].update(train_budget={"demo": {"val_every": 96}}),
+     "runs/electone/train_budget/demo: val_every (96) must be smaller than PHASE_1_DURATION (80)"),
+    (lambda c: c["runs"]["electone"].update(train_budget={"demo": {"steps": 100}}),
+     "runs/electone/train_budget/demo: Additional properties are not allowed ('steps' was unexpected)"),
 ])
 def test_bad_config_is_rejected_with_the_key_and_reason(config, edit, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -84,3 +92,14 @@ def test_a_seed_run_may_not_take_another_arms_name(config):
     config["runs"]["electone_seed1971"] = dict(config["runs"]["electone_no_noise"])
     with pytest.raises(ConfigError, match="runs/electone: seed 1971 makes the run 'electone_seed1971'"):
         expand_seeds({**config, "profile": "demo"})
+
+
+def test_an_arm_may_train_longer_than_its_profile_under_one_profile_only(config):
+    from electone_rave.config import arm_budget
+    config["runs"]["electone"]["train_budget"] = {"full": {"max_steps": 3_000_000}}
+    validate({**config, "profile": "full"})
+    full = arm_budget({**config, "profile": "full"}, "electone")
+    assert full["max_steps"] == 3_000_000
+    assert full["batch"] == config["profiles"]["full"]["train"]["batch"]  # the rest stays the profile's
+    assert arm_budget({**config, "profile": "full"}, "baseline") == config["profiles"]["full"]["train"]
+    assert arm_budget({**config, "profile": "demo"}, "electone") == config["profiles"]["demo"]["train"]

@@ -4,6 +4,7 @@ rows are checked on the smoke chain, whose config gains them (test_chain_smoke).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,69 @@ def test_an_experiment_file_adds_arms_to_the_papers(workspace: Path):
     assert "Descript" not in spectral
     estimate = run(["electone-rave", "estimate", "--configfile", EXPERIMENT, "--profile", "full"], workspace).stdout
     assert "electone_v3: 2,000,000 steps" in estimate and "needs about 32 GB of GPU memory" in estimate
+
+
+MORE_DATA = "configs/experiments/more_data.yaml"
+
+
+def test_an_arm_trains_on_the_union_of_two_corpora(workspace: Path):
+    """The seed's "more Electone data": each corpus is ingested on its own and keeps its held-out
+    files; the arm's database holds both corpora's training chunks."""
+    union = "electone+electone_more"
+    report = f"results/preprocess/{union}_preprocess_report.json"
+    run(["snakemake", "--cores", "2", "--configfile", MORE_DATA, "--", report,
+         *(f"results/preprocess/{c}_preprocess_report.json" for c in ("electone", "electone_more"))], workspace)
+    members = {c: json.loads((workspace / f"results/preprocess/{c}_preprocess_report.json").read_text())
+               for c in ("electone", "electone_more")}
+    merged = json.loads((workspace / report).read_text())
+    assert merged["database_chunks"] == sum(m["database_chunks"] for m in members.values()) > 0
+    assert [(r["file"], r.get("split")) for r in merged["files"]] == [
+        (f"{c}/{r['file']}", r.get("split")) for c, m in members.items() for r in m["files"]]
+    manifest = json.loads((workspace / f"data/manifests/{union}.json").read_text())
+    heldout = [row["file"] for row in manifest["files"] if row["split"] == "heldout"]
+    assert {f.split("/")[0] for f in heldout} == {"electone", "electone_more"}
+    assert all((workspace / manifest["root"] / f).is_file() for f in heldout)
+    # A stand-in of its own: the second corpus is new audio, not the album's copy.
+    assert {r["sha256"] for r in manifest["files"] if r["corpus"] == "electone"}.isdisjoint(
+        r["sha256"] for r in manifest["files"] if r["corpus"] == "electone_more")
+
+    planned = run(["snakemake", "-n", "-p", "--configfile", MORE_DATA, "--",
+                   "results/eval/electone_more_data/reconstruction.json"], workspace)
+    text = planned.stdout + planned.stderr
+    assert f"--name electone_more_data --db results/preprocess/{union} " in text
+    assert f"--manifest data/manifests/{union}.json" in text
+    assert "rule ingest:" not in text and "rule preprocess:" not in text  # nothing redone for the arm
+
+
+def test_a_union_of_unknown_corpora_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.chdir(REPO)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("runs:\n  more:\n    corpus: [electone, album2]\n    gin: [v2]\n    prior: false\n")
+    with pytest.raises(ConfigError, match="runs/more/corpus: unknown corpus 'album2'"):
+        load(configfiles=(bad,))
+
+
+def test_a_union_corpus_gets_dvc_stages_under_a_name_dvc_accepts(tmp_path: Path):
+    """DVC stage names allow no `+`: the union's stages are named <rule>-electone_and_electone_more."""
+    import yaml
+    from snakemake.utils import update_config
+
+    workspace = make_workspace(tmp_path, "smoke")
+    config_file = workspace / "configs/config.yaml"
+    config = yaml.safe_load(config_file.read_text())
+    update_config(config, yaml.safe_load((workspace / MORE_DATA).read_text()))
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+    run(["electone-rave", "dvc-stages", "--out", "dvc.yaml"], workspace)
+    stages = run(["dvc", "stage", "list", "--name-only"], workspace).stdout.split()
+    assert {"union_corpus-electone_and_electone_more", "preprocess-electone_and_electone_more",
+            "ingest-electone_more", "train-electone_more_data"} <= set(stages)
+
+
+def test_an_arm_with_its_own_step_budget_trains_to_it(workspace: Path, tmp_path: Path):
+    longer = tmp_path / "longer.yaml"
+    longer.write_text("runs:\n  electone_no_noise:\n    train_budget:\n      smoke: {max_steps: 12, save_every: 4}\n")
+    done = run(["snakemake", "-n", "-p", "--configfile", str(longer)], workspace)
+    commands = {line.split("--name ", 1)[1].split()[0]: line for line in (done.stdout + done.stderr).splitlines()
+                if "electone-rave train " in line}
+    assert "--max-steps 12 " in commands["electone_no_noise"] and "--save-every 4 " in commands["electone_no_noise"]
+    assert all("--max-steps 6 " in line for run_name, line in commands.items() if run_name != "electone_no_noise")

@@ -17,6 +17,7 @@ from .download import DownloadError
 from .estimate import InsufficientDiskError
 from .export import ExportError
 from .guards import PrivateDataError
+from .imported_run import ImportRunError
 from .ingest import BadInputError
 from .listening_page import ListeningPageError
 from .musicnet import ArchiveError
@@ -25,10 +26,11 @@ from .preprocess import PreprocessError
 from .private_corpus import CorpusMismatchError
 from .runs import IncompleteRunError
 from .tb_metrics import MissingScalarsError
+from .union_corpus import UnionCorpusError
 
 KNOWN_ERRORS = (ArchiveError, BadAudioError, BadInputError, ConfigError, CorpusMismatchError, DatabaseMismatchError,
-                DownloadError, ExportError, IncompleteRunError, InsufficientDiskError, MissingScalarsError,
-                ListeningPageError, PaperError, PreprocessError, PrivateDataError, FileExistsError, FileNotFoundError)
+                DownloadError, ExportError, ImportRunError, IncompleteRunError, InsufficientDiskError, MissingScalarsError,
+                ListeningPageError, PaperError, PreprocessError, PrivateDataError, UnionCorpusError, FileExistsError, FileNotFoundError)
 
 
 def add_budget(p: argparse.ArgumentParser) -> None:
@@ -101,6 +103,30 @@ def cmd_import_corpus(a):
           f"and push the audio to your own DVC remote: dvc push {folder}.dvc")
 
 
+def cmd_import_run(a):
+    from .config import IMPORTED_RUNS
+    from .imported_run import import_run
+    record = import_run(a.source, a.arm, a.corpus, prior=not a.no_prior, dvc=not a.no_dvc, config_file=a.config)
+    folder = IMPORTED_RUNS / a.arm
+    print(f"{folder}: step {record['global_step']} of {a.source}, arm {a.arm!r} added to {a.config}.\n"
+          f"Run `snakemake --cores all` to evaluate it. Commit the pointer and the config (and `make dvc.yaml`\n"
+          f"for DVC's stages); push the checkpoint to your own DVC remote:\n"
+          f"  git add {folder}.dvc {a.config}\n  dvc push {folder}.dvc")
+
+
+def cmd_adopt_run(a):
+    from .imported_run import adopt
+    adopt(a.source, a.out, a.sample_rate)
+
+
+def cmd_union_corpus(a):
+    from .union_corpus import write_union
+    if not len(a.corpus) == len(a.manifest) == len(a.report):
+        raise ConfigError("union-corpus: give one --manifest and one --report per --corpus, in the same order")
+    manifest = write_union(a.corpus, a.manifest, a.report, a.out_manifest, a.out_report)
+    print(f"{a.out_manifest}: {len(manifest['files'])} files of {', '.join(a.corpus)}")
+
+
 def cmd_check_private_data(a):
     from .guards import check_private_data
     check_private_data(a.repo)
@@ -124,13 +150,16 @@ def cmd_train(a):
 
 
 def cmd_estimate(a):
-    from .config import arm_overrides, expand_seeds, load, profile
+    from .config import arm_budget, arm_overrides, expand_seeds, is_imported, load
     from .estimate import free_bytes, training_cost
     config = load(a.config, {"profile": a.profile} if a.profile else None, tuple(a.configfile))
-    budget = profile(config)["train"]
-    costs = [training_cost(run, spec["gin"], arm_overrides(config, spec["arm"]), budget["max_steps"],
-                           budget.get("save_every"), budget.get("steps_per_second"), spec.get("gpu_memory_gb"))
-             for run, spec in expand_seeds(config).items()]  # one training per arm and seed
+    costs = []
+    for run, spec in expand_seeds(config).items():  # one training per arm and seed
+        if is_imported(spec):
+            continue
+        budget = arm_budget(config, spec["arm"])
+        costs.append(training_cost(run, spec["gin"], arm_overrides(config, spec["arm"]), budget["max_steps"],
+                                   budget.get("save_every"), budget.get("steps_per_second"), spec.get("gpu_memory_gb")))
     for cost in costs:
         print(cost.describe())
     hours = [c.hours for c in costs]
@@ -326,6 +355,29 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--link", action="store_true", help="hard-link instead of copying (same file system)")
     p.add_argument("--no-dvc", action="store_true", help="do not run `dvc add` on the folder")
     p.set_defaults(func=cmd_import_corpus)
+
+    p = sub.add_parser("import-run", help="evaluate a RAVE run trained elsewhere: add it as an arm that skips training")
+    p.add_argument("source", type=Path, help="RAVE run folder: config.gin and its checkpoints (*.ckpt)")
+    p.add_argument("--as", dest="arm", required=True, help="the arm's name in configs/config.yaml (runs/<arm>)")
+    p.add_argument("--corpus", required=True, help="corpus its held-out audio comes from (e.g. electone)")
+    p.add_argument("--no-prior", action="store_true", help="do not train a prior on it")
+    p.add_argument("--no-dvc", action="store_true", help="do not run `dvc add` on data/imported/<arm>")
+    p.add_argument("--config", type=Path, default=Path("configs/config.yaml"))
+    p.set_defaults(func=cmd_import_run)
+
+    p = sub.add_parser("adopt-run", help="(rule adopt_run) an imported run's files where a training leaves its own")
+    p.add_argument("--source", type=Path, required=True, help="data/imported/<arm>")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--sample-rate", type=int, required=True)
+    p.set_defaults(func=cmd_adopt_run)
+
+    p = sub.add_parser("union-corpus", help="several ingested corpora as one training corpus (manifest and report)")
+    p.add_argument("--corpus", nargs="+", required=True, help="the member corpora, in order")
+    p.add_argument("--manifest", type=Path, nargs="+", required=True, help="each member's data/manifests/<corpus>.json")
+    p.add_argument("--report", type=Path, nargs="+", required=True, help="each member's results/ingest/<corpus>.json")
+    p.add_argument("--out-manifest", type=Path, required=True)
+    p.add_argument("--out-report", type=Path, required=True)
+    p.set_defaults(func=cmd_union_corpus)
 
     p = sub.add_parser("check-private-data", help="fail if audio is tracked by git or would enter the image")
     p.add_argument("--repo", type=Path, default=Path("."))

@@ -23,6 +23,8 @@ V2_SAMPLES_PER_LATENT_FRAME = 2048
 RAVE_DEFAULTS = {"PHASE_1_DURATION": 1_000_000, "LATENT_SIZE": 128}
 TRAIN_PERCENT = 98  # rave train's fixed split_dataset(dataset, 98)
 RAW_DATA = Path("data/raw")  # real corpora, one folder each; never in git or the image
+IMPORTED_RUNS = Path("data/imported")  # released RAVE runs (import-run), one folder each; DVC-tracked
+TRAINING_ONLY_KEYS = ("gin", "overrides", "profile_overrides", "train_budget", "seeds", "gpu_memory_gb")
 
 
 class ConfigError(ValueError):
@@ -88,9 +90,16 @@ def check_semantics(config: dict) -> None:
         raise ConfigError(f"configs: profile {name!r} is not defined; defined: {sorted(config['profiles'])}")
     prof = profile(config)
     for run, spec in config["runs"].items():
-        if spec["corpus"] not in config["corpora"]:
-            raise ConfigError(f"configs: runs/{run}/corpus: unknown corpus {spec['corpus']!r}")
-        for entry in spec["gin"] + config["prior"]["gin"]:
+        for corpus in corpus_members(spec):
+            if corpus not in config["corpora"]:
+                raise ConfigError(f"configs: runs/{run}/corpus: unknown corpus {corpus!r}")
+        if is_imported(spec):
+            check_imported_arm(run, spec)
+        unknown = sorted(set(spec.get("train_budget", {})) - set(config["profiles"]))
+        if unknown:
+            raise ConfigError(f"configs: runs/{run}/train_budget: no profile named {', '.join(map(repr, unknown))}; "
+                              f"profiles: {', '.join(config['profiles'])}")
+        for entry in spec.get("gin", []) + config["prior"]["gin"]:
             try:
                 resolve(entry)
             except ConfigError as err:
@@ -98,6 +107,9 @@ def check_semantics(config: dict) -> None:
 
     if config["replication"]["run"] not in config["runs"]:
         raise ConfigError(f"configs: replication/run: unknown run {config['replication']['run']!r}")
+    if not has_training_curves(config["runs"][config["replication"]["run"]]):
+        raise ConfigError(f"configs: replication/run: {config['replication']['run']!r} was imported without its "
+                          "TensorBoard events; the replication check reads the training curves")
     if not any(spec["prior"] for spec in config["runs"].values()):
         raise ConfigError("configs: runs: no run has `prior: true`; the prior, its generations and "
                           "the paper's prior section need one")
@@ -106,25 +118,75 @@ def check_semantics(config: dict) -> None:
             run = pair[role]
             if run not in config["runs"]:
                 raise ConfigError(f"configs: ablation/{i}/{role}: unknown run {run!r}")
-            if config["runs"][run]["corpus"] != pair["corpus"]:
+            if is_imported(config["runs"][run]):
+                raise ConfigError(f"configs: ablation/{i}/{role}: run {run!r} is imported; the ablation "
+                                  "compares arms the workflow trains with the same data, seed and steps")
+            if arm_corpus(config["runs"][run]) != pair["corpus"]:
                 raise ConfigError(f"configs: ablation/{i}/{role}: run {run!r} trains on "
-                                  f"{config['runs'][run]['corpus']!r}, not {pair['corpus']!r}")
+                                  f"{arm_corpus(config['runs'][run])!r}, not {pair['corpus']!r}")
         if arm_seeds(config, pair["with_noise"]) != arm_seeds(config, pair["without_noise"]):
             raise ConfigError(f"configs: ablation/{i}: {pair['with_noise']!r} and {pair['without_noise']!r} must train "
                               "with the same seeds: the comparison pairs their runs seed by seed")
 
-    for section in ("train", "prior"):
-        steps = prof[section]
+    budgets = {f"profiles/{name}/{section}": prof[section] for section in ("train", "prior")}
+    budgets |= {f"runs/{arm}/train_budget/{name}": arm_budget(config, arm) for arm, spec in config["runs"].items()
+                if name in spec.get("train_budget", {})}
+    for where, steps in budgets.items():
         if steps.get("save_every") and steps["max_steps"] % steps["save_every"]:
             raise ConfigError(
-                f"configs: profiles/{name}/{section}/save_every: {steps['save_every']} must divide max_steps "
+                f"configs: {where}/save_every: {steps['save_every']} must divide max_steps "
                 f"({steps['max_steps']}); RAVE saves the final step's checkpoint only when it falls on a snapshot")
+    for arm, spec in config["runs"].items():
+        if name in spec.get("train_budget", {}):
+            check_phase_1_validation(f"runs/{arm}/train_budget/{name}", arm_budget(config, arm),
+                                     arm_overrides(config, arm))
 
     if prof["corpus"]["source"] == "demo":
         check_demo_corpus_size(config)
     elif {"files", "seconds"} & set(prof["corpus"]):
         raise ConfigError(f"configs: profiles/{name}/corpus: files and seconds size synthesized corpora "
                           "(source: demo); a raw corpus is whatever data/raw/<corpus> holds")
+
+
+def corpus_members(spec: dict) -> list[str]:
+    """The corpora an arm trains on: one, or several whose union it trains on."""
+    return [spec["corpus"]] if isinstance(spec["corpus"], str) else list(spec["corpus"])
+
+
+def arm_corpus(spec: dict) -> str:
+    """The corpus name the DAG uses for an arm: `electone`, or `electone+electone_more` for a union."""
+    from .union_corpus import union_name
+    return union_name(corpus_members(spec))
+
+
+def is_imported(spec: dict) -> bool:
+    """An arm whose model was trained elsewhere (electone-rave import-run): it skips training."""
+    return "imported" in spec
+
+
+def check_imported_arm(run: str, spec: dict) -> None:
+    extra = [key for key in TRAINING_ONLY_KEYS if key in spec]
+    if extra:
+        raise ConfigError(f"configs: runs/{run}: {', '.join(extra)} describe a training; this arm is imported")
+    if not Path(spec["imported"]).is_dir():
+        raise ConfigError(f"configs: runs/{run}/imported: {spec['imported']} is not a folder. Import the run with "
+                          f"`electone-rave import-run RUN_FOLDER --as {run} --corpus {spec['corpus']}`, or "
+                          f"`dvc pull {spec['imported']}.dvc` from your DVC remote")
+
+
+def has_training_curves(spec: dict) -> bool:
+    """Trained runs log TensorBoard scalars; an imported run has them only if it came with its events."""
+    return not is_imported(spec) or (Path(spec["imported"]) / "tensorboard").is_dir()
+
+
+def check_phase_1_validation(where: str, budget: dict, overrides: list[str]) -> None:
+    phase_1 = int({**RAVE_DEFAULTS, **gin_overrides(overrides)}["PHASE_1_DURATION"])
+    if budget["val_every"] >= phase_1:
+        # rave export reads the latent PCA/fidelity computed at phase-1 validations only:
+        # without one, the exported model has a latent size of 1.
+        raise ConfigError(
+            f"configs: {where}: val_every ({budget['val_every']}) must be smaller than "
+            f"PHASE_1_DURATION ({phase_1}) so a validation computes the latent PCA before phase 2")
 
 
 def check_demo_corpus_size(config: dict) -> None:
@@ -136,13 +198,7 @@ def check_demo_corpus_size(config: dict) -> None:
 
     train = prof["train"]
     bindings = {**RAVE_DEFAULTS, **gin_overrides(train["overrides"])}
-    phase_1 = int(bindings["PHASE_1_DURATION"])
-    if train["val_every"] >= phase_1:
-        # rave export reads the latent PCA/fidelity computed at phase-1 validations only:
-        # without one, the exported model has a latent size of 1.
-        raise ConfigError(
-            f"configs: profiles/{name}/train: val_every ({train['val_every']}) must be smaller than "
-            f"PHASE_1_DURATION ({phase_1}) so a validation computes the latent PCA before phase 2")
+    check_phase_1_validation(f"profiles/{name}/train", train, train["overrides"])
 
     train_files = corpus["files"] - corpus["heldout_files"]
     chunks = train_files * chunks_per_file(corpus["seconds"], config)
@@ -170,6 +226,12 @@ def arm_overrides(config: dict, arm: str, section: str = "train") -> list[str]:
     return shared + spec.get("overrides", []) + spec.get("profile_overrides", {}).get(config["profile"], [])
 
 
+def arm_budget(config: dict, arm: str) -> dict:
+    """One arm's training budget: the profile's, with the arm's own values for this profile over it."""
+    own = config["runs"][arm].get("train_budget", {}).get(config["profile"], {})
+    return {**profile(config)["train"], **own}
+
+
 def arm_seeds(config: dict, arm: str) -> list[int]:
     """Training seeds of one arm: its own `seeds`, else the profile's, else the config's seed."""
     spec = config["runs"][arm]
@@ -181,11 +243,14 @@ def expand_seeds(config: dict) -> dict[str, dict]:
     (the paper's runs); each further seed is `<arm>_seed<seed>`. Only the first seed trains a prior."""
     runs: dict[str, dict] = {}
     for arm, spec in config["runs"].items():
+        if is_imported(spec):  # one run, trained elsewhere: no seed of ours, no gin stack to compose
+            runs[arm] = {**spec, "corpus": arm_corpus(spec), "arm": arm, "seed": None, "gin": []}
+            continue
         for i, seed in enumerate(arm_seeds(config, arm)):
             name = arm if i == 0 else f"{arm}_seed{seed}"
             if name in runs or (i and name in config["runs"]):
                 raise ConfigError(f"configs: runs/{arm}: seed {seed} makes the run {name!r}, which another arm names")
-            runs[name] = {**spec, "arm": arm, "seed": seed, "prior": spec["prior"] and i == 0}
+            runs[name] = {**spec, "corpus": arm_corpus(spec), "arm": arm, "seed": seed, "prior": spec["prior"] and i == 0}
     return runs
 
 

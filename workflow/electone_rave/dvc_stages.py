@@ -39,7 +39,8 @@ class Job:
 
     @property
     def stage_name(self) -> str:
-        return "-".join([self.rule, *(value for _, value in self.wildcards)])
+        # DVC stage names allow no punctuation but _ and -: a union corpus a+b is a_and_b.
+        return "-".join([self.rule, *(value.replace("+", "_and_") for _, value in self.wildcards)])
 
 
 def snakemake_jobs(snakefile: Path = Path("Snakefile")) -> list[Job]:

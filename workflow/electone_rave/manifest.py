@@ -77,6 +77,17 @@ def read_manifest(path: Path) -> dict:
     return json.loads(Path(path).read_text())
 
 
+def name_in_manifest(manifest: dict, source: Path) -> Path:
+    """A listed file's path under the manifest's root, without suffix. Results derived from it keep
+    that path: the members of a union corpus may hold files of the same name."""
+    return source.relative_to(manifest["root"]).with_suffix("")
+
+
+def reconstruction_of(manifest: dict, source: Path, folder: Path) -> Path:
+    """Where the reconstruction of a held-out file lies in a run's reconstruction folder."""
+    return folder / name_in_manifest(manifest, source).with_suffix(".wav")
+
+
 def files_in_split(manifest: dict, split: str) -> list[Path]:
     root = Path(manifest["root"])
     return [root / row["file"] for row in manifest["files"] if row["split"] == split]

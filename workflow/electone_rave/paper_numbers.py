@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import provenance as workflow_provenance
-from .config import expand_seeds
+from .config import expand_seeds, has_training_curves
 from .manifest import read_json, write_json
 
 FIDELITIES = ("0.8", "0.9", "0.95", "0.99")
@@ -20,23 +20,29 @@ def read(path: Path) -> dict:
 
 
 def run_numbers(run: str, spec: dict, results: Path) -> dict:
-    summary = read(results / "metrics" / run / "train_summary.json")
-    scalars = summary["scalars"]
     reconstruction = read(results / "eval" / run / "reconstruction.json")
-    return {
+    numbers = {
         "run": run, "arm": spec["arm"], "seed": spec["seed"],
         "corpus": spec["corpus"], "gin": spec["gin"], "prior": spec["prior"],
+        "imported": spec.get("imported"),
         "noise_generator": "NoiseGeneratorV2" in (results / "train" / run / "config.gin").read_text(),
         "steps": read(results / "train" / run / "provenance.json")["global_step"],
-        "phase_1_duration": summary["phase_1_duration"],
-        "final_validation": scalars["validation"]["last"],
-        # RAVE logs argmax(cumulative variance > f): an index, so the dimensions needed are one more.
-        "latent_dims_for_fidelity": {f: scalars[f"fidelity_{f}"]["last"] + 1 for f in FIDELITIES
-                                     if f"fidelity_{f}" in scalars},
         "reconstruction": {**reconstruction["mean"], "frechet_mfcc_distance": reconstruction["frechet_mfcc_distance"]},
         "heldout_files": len(reconstruction["files"]),
         "realtime": read(results / "eval" / run / "realtime.json"),
+        "phase_1_duration": None, "final_validation": None, "latent_dims_for_fidelity": {},
     }
+    if has_training_curves(spec):
+        summary = read(results / "metrics" / run / "train_summary.json")
+        scalars = summary["scalars"]
+        numbers.update({
+            "phase_1_duration": summary["phase_1_duration"],
+            "final_validation": scalars["validation"]["last"],
+            # RAVE logs argmax(cumulative variance > f): an index, so the dimensions needed are one more.
+            "latent_dims_for_fidelity": {f: scalars[f"fidelity_{f}"]["last"] + 1 for f in FIDELITIES
+                                         if f"fidelity_{f}" in scalars},
+        })
+    return numbers
 
 
 def corpus_numbers(corpus: str, results: Path) -> dict:

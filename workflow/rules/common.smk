@@ -1,12 +1,15 @@
 # Helpers shared by the rules: config lookups only, no file I/O.
+import re
 import shlex
 
 from pathlib import Path
 
-from electone_rave.config import arm_overrides, arm_runs, check_semantics, expand_seeds, raw_corpus_folder
+from electone_rave.config import (arm_budget, arm_overrides, arm_runs, check_semantics, expand_seeds, has_training_curves,
+                                  is_imported, raw_corpus_folder)
 from electone_rave.gin_stack import project_files
 from electone_rave.guards import check_private_data
 from electone_rave.private_corpus import manifest_path
+from electone_rave.union_corpus import members
 
 check_semantics(config)
 check_private_data(Path(workflow.basedir))  # no audio in git or the Docker build context, ever
@@ -15,17 +18,40 @@ RUN_SPECS = expand_seeds(config)  # a run is one arm trained with one seed; conf
 PROFILE = config["profiles"][config["profile"]]
 RUNS = list(RUN_SPECS)
 PRIOR_RUNS = [run for run, spec in RUN_SPECS.items() if spec["prior"]]
-CORPORA = sorted({spec["corpus"] for spec in RUN_SPECS.values()})
+IMPORTED_RUNS = [run for run, spec in RUN_SPECS.items() if is_imported(spec)]  # import-run: no training
+TRAINED_RUNS = [run for run in RUNS if run not in IMPORTED_RUNS]
+CURVE_RUNS = [run for run, spec in RUN_SPECS.items() if has_training_curves(spec)]  # with TensorBoard scalars
+CORPORA = sorted({spec["corpus"] for spec in RUN_SPECS.values()})  # what runs train on, unions included
+SOURCE_CORPORA = sorted({member for corpus in CORPORA for member in members(corpus)})  # each ingested once
+UNION_CORPORA = [corpus for corpus in CORPORA if corpus not in SOURCE_CORPORA]
+
+
+def one_of(names):
+    """A wildcard pattern matching exactly these names (none: a pattern that matches nothing)."""
+    return "|".join(map(re.escape, names)) or "(?!)"
 
 
 wildcard_constraints:
-    corpus="|".join(CORPORA),
-    run="|".join(RUNS),
+    corpus=one_of(CORPORA + SOURCE_CORPORA),
+    run=one_of(RUNS),
     stage="train|prior",
 
 
 def corpus_style(wildcards):
     return config["corpora"][wildcards.corpus]["demo_style"]
+
+
+def corpus_demo_seed(wildcards):
+    return config["corpora"][wildcards.corpus].get("demo_seed", config["seed"])
+
+
+def member_folders(wildcards):
+    """The ingested folders a training corpus reads: its own, or each member's for a union."""
+    return [f"data/corpora/{member}" for member in members(wildcards.corpus)]
+
+
+def member_files(pattern):
+    return lambda wildcards: expand(pattern, corpus=members(wildcards.corpus))
 
 
 def corpus_source(wildcards):
@@ -65,6 +91,10 @@ def musicnet_subset_flags():
     return flags
 
 
+def imported_folder(wildcards):
+    return RUN_SPECS[wildcards.run]["imported"]
+
+
 def run_corpus(wildcards):
     return RUN_SPECS[wildcards.run]["corpus"]
 
@@ -88,7 +118,7 @@ def run_gin_stack(wildcards):
 
 def budget_flags(section, run=None):
     """electone-rave train/train-prior flags for one step budget of the active profile (and arm)."""
-    b = PROFILE[section]
+    b = arm_budget(config, RUN_SPECS[run]["arm"]) if run and section == "train" else PROFILE[section]
     overrides = arm_overrides(config, RUN_SPECS[run]["arm"], section) if run else b["overrides"]
     seed = RUN_SPECS[run]["seed"] if run else config["seed"]
     flags = [f"--max-steps {b['max_steps']}", f"--val-every {b['val_every']}", f"--batch {b['batch']}",
@@ -119,14 +149,16 @@ def artefacts():
     Called from manifest.smk, after the rules it names are defined."""
     demo = PROFILE["corpus"]["source"] == "demo"
     return {
-        "demo_corpus": expand(list(rules.demo_corpus.output), corpus=CORPORA) if demo else [],
-        "ingest": expand(list(rules.ingest.output), corpus=CORPORA),
+        "demo_corpus": expand(list(rules.demo_corpus.output), corpus=SOURCE_CORPORA) if demo else [],
+        "ingest": expand(list(rules.ingest.output), corpus=SOURCE_CORPORA),
+        "union_corpus": expand(list(rules.union_corpus.output), corpus=UNION_CORPORA),
         "preprocess": expand(list(rules.preprocess.output), corpus=CORPORA),
-        "train": expand(list(rules.train.output), run=RUNS),
+        "train": expand(list(rules.train.output), run=TRAINED_RUNS),
+        "adopt_run": expand(list(rules.adopt_run.output), run=IMPORTED_RUNS),
         "prior": expand(list(rules.prior.output), run=PRIOR_RUNS),
         "export": expand(rules.export.output, run=RUNS),
         "export_with_prior": expand(rules.export_with_prior.output, run=PRIOR_RUNS),
-        "scalars": expand(list(rules.scalars.output), run=RUNS, stage="train")
+        "scalars": expand(list(rules.scalars.output), run=CURVE_RUNS, stage="train")
         + expand(list(rules.scalars.output), run=PRIOR_RUNS, stage="prior"),
         "reconstruct": expand(rules.reconstruct.output, run=RUNS),
         "evaluate_reconstructions": expand(rules.evaluate_reconstructions.output, run=RUNS),

@@ -6,7 +6,7 @@ rule demo_corpus:
         style=corpus_style,
         files=PROFILE["corpus"].get("files"),
         seconds=PROFILE["corpus"].get("seconds"),
-        seed=config["seed"],
+        seed=corpus_demo_seed,
     log:
         "results/logs/demo_corpus/{corpus}.log",
     shell:
@@ -24,6 +24,8 @@ rule ingest:
         audio=directory("data/corpora/{corpus}"),
         manifest="data/manifests/{corpus}.json",
         report="results/ingest/{corpus}.json",
+    wildcard_constraints:
+        corpus=one_of(SOURCE_CORPORA),
     params:
         heldout=PROFILE["corpus"]["heldout_files"],
         seed=config["seed"],
@@ -39,3 +41,23 @@ rule ingest:
         "electone-rave ingest --source {input.source} --out {output.audio} --manifest {output.manifest}"
         " --report {output.report} --heldout {params.heldout} --seed {params.seed}"
         " --on-bad-input {params.on_bad_input} {params.audio} {params.expect} --threads {threads} > {log} 2>&1"
+
+
+rule union_corpus:
+    """Several corpora as one training corpus (an arm with `corpus: [a, b]`): the members' manifests
+    and ingest reports merged, each file under its member's folder and keeping its split."""
+    input:
+        manifests=member_files(rules.ingest.output.manifest),
+        reports=member_files(rules.ingest.output.report),
+    output:
+        manifest="data/manifests/{corpus}.json",
+        report="results/ingest/{corpus}.json",
+    wildcard_constraints:
+        corpus=one_of(UNION_CORPORA),
+    params:
+        members=lambda wildcards: " ".join(members(wildcards.corpus)),
+    log:
+        "results/logs/union_corpus/{corpus}.log",
+    shell:
+        "electone-rave union-corpus --corpus {params.members} --manifest {input.manifests} --report {input.reports}"
+        " --out-manifest {output.manifest} --out-report {output.report} > {log} 2>&1"

@@ -32,15 +32,15 @@ rule ablation:
 rule figure_training_curves:
     """Figure: pred_real, pred_fake, both spectral distances, feature matching, adversarial, validation."""
     input:
-        csv=expand(rules.scalars.output.csv, run=RUNS, stage="train"),
-        json=expand(rules.scalars.output.json, run=RUNS, stage="train"),
+        csv=expand(rules.scalars.output.csv, run=CURVE_RUNS, stage="train"),
+        json=expand(rules.scalars.output.json, run=CURVE_RUNS, stage="train"),
     output:
         png=report("results/figures/training_curves.png", category="Training"),
         pdf="results/figures/training_curves.pdf",
     params:
-        runs=" ".join(f"{run}={csv},{js}" for run, csv, js in zip(RUNS,
-            expand(rules.scalars.output.csv, run=RUNS, stage="train"),
-            expand(rules.scalars.output.json, run=RUNS, stage="train"))),
+        runs=" ".join(f"{run}={csv},{js}" for run, csv, js in zip(CURVE_RUNS,
+            expand(rules.scalars.output.csv, run=CURVE_RUNS, stage="train"),
+            expand(rules.scalars.output.json, run=CURVE_RUNS, stage="train"))),
     log:
         "results/logs/figures/training_curves.log",
     shell:

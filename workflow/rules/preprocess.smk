@@ -2,9 +2,9 @@ rule preprocess:
     """Build the RAVE LMDB database of a corpus' training files (rave preprocess), verified chunk by
     chunk, and the preprocess report: every input file and its seconds in the database."""
     input:
-        audio=rules.ingest.output.audio,
-        manifest=rules.ingest.output.manifest,
-        ingest_report=rules.ingest.output.report,
+        audio=member_folders,
+        manifest="data/manifests/{corpus}.json",  # rule ingest's, or union_corpus's
+        ingest_report="results/ingest/{corpus}.json",
     output:
         db=directory("results/preprocess/{corpus}"),
         report="results/preprocess/{corpus}_preprocess_report.json",

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from ..manifest import files_in_split, read_manifest, write_json
+from ..manifest import files_in_split, read_manifest, reconstruction_of, write_json
 from . import audio_metrics as m
 
 
@@ -21,17 +21,17 @@ def _mean(rows: list[dict], keys) -> dict[str, float]:
 
 
 def evaluate_reconstructions(manifest_path: Path, reconstructions: Path, run: str, out: Path) -> dict:
-    originals = files_in_split(read_manifest(manifest_path), "heldout")
+    manifest = read_manifest(manifest_path)
     rows, refs, ests = [], [], []
-    for original in originals:
+    for original in files_in_split(manifest, "heldout"):
         ref, rate = read_mono(original)
-        est_path = reconstructions / f"{original.stem}.wav"
+        est_path = reconstruction_of(manifest, original, reconstructions)
         if not est_path.is_file():
             raise FileNotFoundError(f"{est_path}: no reconstruction of {original}")
         est, est_rate = read_mono(est_path)
         if est_rate != rate:
             raise ValueError(f"{est_path}: {est_rate} Hz, its original {original} is {rate} Hz")
-        rows.append({"file": original.name, **m.pair_metrics(ref, est, rate)})
+        rows.append({"file": original.relative_to(manifest["root"]).as_posix(), **m.pair_metrics(ref, est, rate)})
         refs.append(ref)
         ests.append(est)
     metrics = [k for k in rows[0] if k != "file"]

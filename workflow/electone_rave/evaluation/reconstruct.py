@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from ..manifest import files_in_split, read_manifest
+from ..manifest import files_in_split, read_manifest, reconstruction_of
 from .evaluate import read_mono
 from .models import load_run
 
@@ -38,7 +38,8 @@ def reconstruct_heldout(run_dir: Path, manifest_path: Path, out_dir: Path, seed:
         if rate != model.sr:
             raise ValueError(f"{source}: {rate} Hz, the model expects {model.sr} Hz")
         y = reconstruct_file(model, audio, seed)
-        target = out_dir / f"{source.stem}.wav"
+        target = reconstruction_of(manifest, source, out_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
         sf.write(target, np.clip(y, -1, 1), rate, subtype="PCM_16")
         log.info("%s -> %s", source, target)
         written.append(target)

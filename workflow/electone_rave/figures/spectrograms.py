@@ -8,15 +8,16 @@ import numpy as np
 
 from ..evaluation.audio_metrics import log_mel
 from ..evaluation.evaluate import read_mono
-from ..manifest import files_in_split, read_manifest
+from ..manifest import files_in_split, read_manifest, reconstruction_of
 from . import save
 
 
 def panels_for(manifest: Path, reconstructions: list[tuple[str, Path]], prior_dir: Path) -> list[tuple[str, Path]]:
     """The first held-out original, the same file from each reconstruction folder, a prior generation."""
-    original = files_in_split(read_manifest(manifest), "heldout")[0]
+    listed = read_manifest(manifest)
+    original = files_in_split(listed, "heldout")[0]
     panels = [(f"original ({original.name})", original)]
-    panels += [(f"reconstruction, {title}", folder / f"{original.stem}.wav") for title, folder in reconstructions]
+    panels += [(f"reconstruction, {title}", reconstruction_of(listed, original, folder)) for title, folder in reconstructions]
     generations = sorted(Path(prior_dir).glob("*.wav"))
     if not generations:
         raise FileNotFoundError(f"{prior_dir}: no prior generations")

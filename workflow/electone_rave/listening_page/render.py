@@ -16,7 +16,7 @@ import soundfile as sf
 
 from ..evaluation.evaluate import read_mono
 from ..evaluation.prior_generation import temperature_file_name
-from ..manifest import files_in_split, read_json, read_manifest
+from ..manifest import files_in_split, name_in_manifest, read_json, read_manifest, reconstruction_of
 from . import ListeningPageError
 from .clips import Clip, loudest_window, write_clip, write_thumbnail
 from .exported_models import ExportedModel, describe
@@ -79,16 +79,18 @@ def corpus_section(corpus: str, manifest: Path, runs: list[dict], reconstruction
     the runs with the noise generator first."""
     runs = sorted(runs, key=lambda run: not run["noise_generator"])
     rows = []
-    for original in files_in_split(read_manifest(manifest), "heldout"):
+    listed = read_manifest(manifest)
+    for original in files_in_split(listed, "heldout"):
         audio, rate = read_mono(original)
         start = loudest_window(audio, rate, seconds)
-        clips = [media.clip("original", original, start, seconds, lufs, f"{corpus}/{original.stem}/original")]
+        name = name_in_manifest(listed, original).as_posix()
+        clips = [media.clip("original", original, start, seconds, lufs, f"{corpus}/{name}/original")]
         for run in runs:
-            reconstruction = reconstructions[run["run"]] / f"{original.stem}.wav"
+            reconstruction = reconstruction_of(listed, original, reconstructions[run["run"]])
             if not reconstruction.is_file():
                 raise FileNotFoundError(f"{reconstruction}: run {run['run']} has no reconstruction of {original}")
             clips.append(media.clip(run_label(run), reconstruction, start, seconds, lufs,
-                                    f"{corpus}/{original.stem}/{run['run']}"))
+                                    f"{corpus}/{name}/{run['run']}"))
         rows.append(ClipRow(f"{original.name} from {start / rate:.1f} s", clips))
     return CorpusSection(corpus, ["original"] + [run_label(r) for r in runs], rows)
 

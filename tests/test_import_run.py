@@ -1,0 +1,163 @@
+"""Importing a RAVE run trained elsewhere: what import-run accepts, refuses, and writes.
+
+The whole path (import, then evaluation, prior, export, figure and paper on the imported arm) runs
+on the smoke chain: test_chain_smoke.test_an_imported_run_is_evaluated_like_a_trained_one."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from conftest import REPO, run
+from electone_rave.config import ConfigError, expand_seeds, load
+from electone_rave.imported_run import ImportRunError, adopt, import_run
+
+GIN = "SAMPLING_RATE = 44100\nCAPACITY = 4\n"
+
+
+def rave_run_folder(root: Path, steps: dict[str, int]) -> Path:
+    """RAVE's layout: <name>_<hash>/config.gin, version_N/checkpoints/*.ckpt, version_N/events.*."""
+    folder = root / "VintageModel_8c1f"
+    (folder / "version_0/checkpoints").mkdir(parents=True)
+    (folder / "config.gin").write_text(GIN)
+    (folder / "version_0/events.out.tfevents.1.vm.1.0").write_bytes(b"events")
+    for i, (name, step) in enumerate(steps.items()):
+        ckpt = folder / "version_0/checkpoints" / name
+        torch.save({"global_step": step, "state_dict": {}}, ckpt)
+        os.utime(ckpt, (1_000_000 + i, 1_000_000 + i))
+    return folder
+
+
+@pytest.fixture
+def repo_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """configs/ and the schema a config check needs, in a folder to work in."""
+    shutil.copytree(REPO / "configs", tmp_path / "configs")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_the_furthest_checkpoint_is_imported_and_the_arm_added_with_the_comments_kept(repo_copy: Path, tmp_path: Path):
+    source = rave_run_folder(tmp_path / "download", {"epoch_10.ckpt": 10, "best.ckpt": 6, "epoch_4.ckpt": 4})
+    config = repo_copy / "configs/config.yaml"
+    before = config.read_text()
+    record = import_run(source, "vintage", "electone", dvc=False, config_file=config, root=Path("data/imported"))
+
+    assert record["global_step"] == 10 and record["checkpoint"] == "version_0/checkpoints/epoch_10.ckpt"
+    folder = repo_copy / "data/imported/vintage"
+    assert torch.load(folder / "model.ckpt", weights_only=False)["global_step"] == 10
+    assert (folder / "config.gin").read_text() == GIN
+    assert (folder / "tensorboard/version_0/events.out.tfevents.1.vm.1.0").read_bytes() == b"events"
+    after = config.read_text()
+    assert after.replace("  vintage:\n    corpus: electone\n    imported: data/imported/vintage\n    prior: true\n", "") == before
+    assert "    prior: true\n\n# The noise ablation compares" in after  # the next heading stays with its section
+    parsed = load(config)
+    assert parsed["runs"]["vintage"] == {"corpus": "electone", "imported": "data/imported/vintage", "prior": True}
+    assert expand_seeds(parsed)["vintage"] == {**parsed["runs"]["vintage"], "arm": "vintage", "seed": None, "gin": []}
+
+    import_run(source, "vintage", "electone", prior=False, dvc=False, config_file=config, root=Path("data/imported"))
+    assert load(config)["runs"]["vintage"]["prior"] is False  # re-importing replaces the arm, not adds one
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda f: (f / "config.gin").unlink(), "0 config.gin files found"),
+    (lambda f: [p.unlink() for p in f.rglob("*.ckpt")], "no .ckpt file"),
+    (lambda f: (f / "version_0/checkpoints/epoch_4.ckpt").write_bytes(b"cut short"),
+     r"epoch_4.ckpt: not a readable Lightning checkpoint"),
+])
+def test_a_folder_that_is_not_a_usable_run_is_refused_naming_why(repo_copy: Path, tmp_path: Path, make, message):
+    source = rave_run_folder(tmp_path / "download", {"epoch_4.ckpt": 4})
+    make(source)
+    config = repo_copy / "configs/config.yaml"
+    before = config.read_text()
+    with pytest.raises(ImportRunError, match=message):
+        import_run(source, "vintage", "electone", dvc=False, config_file=config, root=Path("data/imported"))
+    assert config.read_text() == before and not (repo_copy / "data/imported/vintage").exists()
+
+
+def test_an_arm_the_workflow_trains_is_never_replaced_by_an_import(repo_copy: Path, tmp_path: Path):
+    source = rave_run_folder(tmp_path / "download", {"epoch_4.ckpt": 4})
+    with pytest.raises(ConfigError, match="runs/electone is an arm the workflow trains"):
+        import_run(source, "electone", "electone", dvc=False, config_file=repo_copy / "configs/config.yaml",
+                   root=Path("data/imported"))
+    with pytest.raises(ConfigError, match="unknown corpus 'album2'"):
+        import_run(source, "vintage", "album2", dvc=False, config_file=repo_copy / "configs/config.yaml",
+                   root=Path("data/imported"))
+    assert not (repo_copy / "data/imported").exists()  # refused before anything was copied
+
+
+@pytest.mark.parametrize("arm, message", [
+    ({"corpus": "electone", "imported": "data/imported/vintage", "prior": True, "seeds": [1]},
+     "runs/vintage: seeds describe a training; this arm is imported"),
+    ({"corpus": "electone", "imported": "data/imported/gone", "prior": True},
+     r"runs/vintage/imported: data/imported/gone is not a folder. Import the run with `electone-rave import-run"),
+    ({"corpus": "electone", "prior": True}, "is not valid under any of the given schemas"),
+])
+def test_the_config_refuses_an_imported_arm_that_cannot_work(repo_copy: Path, arm: dict, message: str):
+    (repo_copy / "data/imported/vintage").mkdir(parents=True)
+    extra = repo_copy / "arm.yaml"
+    extra.write_text(yaml.safe_dump({"runs": {"vintage": arm}}))
+    with pytest.raises(ConfigError, match=message):
+        load(repo_copy / "configs/config.yaml", configfiles=(extra,))
+
+
+def test_an_imported_run_at_another_sample_rate_is_refused_naming_its_gin(tmp_path: Path):
+    source = rave_run_folder(tmp_path / "download", {"epoch_4.ckpt": 4})
+    (source / "config.gin").write_text("SAMPLING_RATE = 48000\n")
+    import_run(source, "vintage", "electone", dvc=False, config_file=_config_copy(tmp_path), root=tmp_path / "imported")
+    with pytest.raises(ImportRunError, match=r"imported/vintage/config.gin: the run was trained at SAMPLING_RATE 48000"):
+        adopt(tmp_path / "imported/vintage", tmp_path / "out", 44100)
+    assert not (tmp_path / "out").exists()
+
+
+def test_adopting_writes_what_a_training_leaves(tmp_path: Path):
+    source = rave_run_folder(tmp_path / "download", {"epoch_4.ckpt": 4})
+    import_run(source, "vintage", "electone", dvc=False, config_file=_config_copy(tmp_path), root=tmp_path / "imported")
+    provenance = adopt(tmp_path / "imported/vintage", tmp_path / "out", 44100)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["config.gin", "model.ckpt", "provenance.json", "tensorboard"]
+    assert provenance["global_step"] == 4 and provenance["imported"]["source"] == str(source.resolve())
+    assert json.loads((tmp_path / "out/provenance.json").read_text())["imported"] == provenance["imported"]
+
+    (tmp_path / "imported/vintage/model.ckpt").write_bytes(b"swapped")
+    with pytest.raises(ImportRunError, match=r"vintage/model.ckpt: differs from the file import-run recorded"):
+        adopt(tmp_path / "imported/vintage", tmp_path / "out2", 44100)
+
+
+def test_import_run_is_one_command_that_names_what_to_commit(tmp_path: Path):
+    """The CLI, with DVC: a workspace that is a git and DVC repository, as a user's clone is."""
+    workspace = tmp_path / "ws"
+    shutil.copytree(REPO / "configs", workspace / "configs")
+    run(["git", "init", "-q"], workspace)
+    run(["dvc", "init", "-q"], workspace)
+    source = rave_run_folder(tmp_path / "download", {"epoch_4.ckpt": 4})
+    done = run(["electone-rave", "import-run", str(source), "--as", "vintage", "--corpus", "electone"], workspace)
+    assert "git add data/imported/vintage.dvc configs/config.yaml" in done.stdout
+    tracked = yaml.safe_load((workspace / "data/imported/vintage.dvc").read_text())
+    assert tracked["outs"][0]["path"] == "vintage"
+    assert "/vintage" in (workspace / "data/imported/.gitignore").read_text()  # the checkpoint stays out of git
+
+    refused = run(["electone-rave", "import-run", str(tmp_path / "nowhere"), "--as", "x", "--corpus", "electone"],
+                  workspace, check=False)
+    assert refused.returncode != 0 and "nowhere: not a folder" in refused.stderr
+
+
+def _config_copy(tmp_path: Path) -> Path:
+    config = tmp_path / "config.yaml"
+    shutil.copy(REPO / "configs/config.yaml", config)
+    return config
+
+
+def test_the_replication_check_refuses_an_imported_run_without_its_curves(repo_copy: Path):
+    (repo_copy / "data/imported/vintage").mkdir(parents=True)
+    extra = repo_copy / "arm.yaml"
+    extra.write_text(yaml.safe_dump({"runs": {"vintage": {"corpus": "musicnet", "imported": "data/imported/vintage",
+                                                          "prior": False}}, "replication": {"run": "vintage"}}))
+    with pytest.raises(ConfigError, match="replication/run: 'vintage' was imported without its TensorBoard events"):
+        load(repo_copy / "configs/config.yaml", configfiles=(extra,))
+    (repo_copy / "data/imported/vintage/tensorboard").mkdir()
+    assert load(repo_copy / "configs/config.yaml", configfiles=(extra,))["replication"]["run"] == "vintage"

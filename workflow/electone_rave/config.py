@@ -128,18 +128,17 @@ def check_semantics(config: dict) -> None:
             raise ConfigError(f"configs: ablation/{i}: {pair['with_noise']!r} and {pair['without_noise']!r} must train "
                               "with the same seeds: the comparison pairs their runs seed by seed")
 
+    own_budgets = {arm: arm_budget(config, arm) for arm, spec in config["runs"].items()
+                   if name in spec.get("train_budget", {})}
     budgets = {f"profiles/{name}/{section}": prof[section] for section in ("train", "prior")}
-    budgets |= {f"runs/{arm}/train_budget/{name}": arm_budget(config, arm) for arm, spec in config["runs"].items()
-                if name in spec.get("train_budget", {})}
+    budgets |= {f"runs/{arm}/train_budget/{name}": budget for arm, budget in own_budgets.items()}
     for where, steps in budgets.items():
         if steps.get("save_every") and steps["max_steps"] % steps["save_every"]:
             raise ConfigError(
                 f"configs: {where}/save_every: {steps['save_every']} must divide max_steps "
                 f"({steps['max_steps']}); RAVE saves the final step's checkpoint only when it falls on a snapshot")
-    for arm, spec in config["runs"].items():
-        if name in spec.get("train_budget", {}):
-            check_phase_1_validation(f"runs/{arm}/train_budget/{name}", arm_budget(config, arm),
-                                     arm_overrides(config, arm))
+    for arm, budget in own_budgets.items():
+        check_phase_1_validation(f"runs/{arm}/train_budget/{name}", budget, arm_overrides(config, arm))
 
     if prof["corpus"]["source"] == "demo":
         check_demo_corpus_size(config)

@@ -22,6 +22,7 @@ import yaml
 from . import provenance
 from .config import DEFAULT_CONFIG, IMPORTED_RUNS, ConfigError
 from .manifest import sha256_of
+from .runs import copy_events
 
 log = logging.getLogger(__name__)
 SOURCE_RECORD = "source.json"
@@ -64,11 +65,7 @@ def copy_run(source: Path, dest: Path) -> dict:
     staging.mkdir(parents=True)
     shutil.copy2(gin, staging / "config.gin")
     shutil.copy2(ckpt, staging / "model.ckpt")
-    events = sorted(source.rglob("events.out.tfevents.*"))
-    for event in events:
-        target = staging / "tensorboard" / event.parent.relative_to(source)
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(event, target / event.name)
+    events = copy_events(source, staging / "tensorboard")
     record = {"source": str(source.resolve()), "checkpoint": str(ckpt.relative_to(source)), "global_step": step,
               "sha256": {"config.gin": sha256_of(gin), "model.ckpt": sha256_of(ckpt)},
               "tensorboard_event_files": len(events)}

@@ -90,6 +90,16 @@ def prepare(work_dir: Path, key: str) -> Path | None:
     return None
 
 
+def copy_events(run_dir: Path, events_out: Path) -> list[Path]:
+    """Copy the TensorBoard event files under run_dir into events_out, keeping their folders."""
+    events = sorted(run_dir.rglob("events.out.tfevents.*"))
+    for event in events:
+        target = events_out / event.parent.relative_to(run_dir)
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(event, target / event.name)
+    return events
+
+
 def collect(work_dir: Path, out_dir: Path, expected_step: int) -> dict:
     """Copy the final checkpoint, config.gin and TensorBoard events of a finished run to out_dir."""
     found = furthest_checkpoint(work_dir)
@@ -107,8 +117,5 @@ def collect(work_dir: Path, out_dir: Path, expected_step: int) -> dict:
     shutil.copy2(final, out_dir / "model.ckpt")
     events_out = out_dir / "tensorboard"
     shutil.rmtree(events_out, ignore_errors=True)
-    for event in sorted(work_dir.rglob("events.out.tfevents.*")):
-        target = events_out / event.parent.relative_to(work_dir)
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(event, target / event.name)
+    copy_events(work_dir, events_out)
     return {"checkpoint": str(final), "global_step": step, "rave_run_dir": str(run_dir)}

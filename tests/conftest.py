@@ -74,6 +74,7 @@ def seed_arms(workspace: Path, arms: tuple[str, ...], seeds: list[int]) -> None:
 
 
 RELEASED = "released"  # the chain's imported arm: its own Electone run, as if downloaded
+RELEASED_TS = "released_ts"  # and its Electone export with prior, imported as a .ts alone
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +82,8 @@ def chain(smoke_workspace: Path, tmp_path_factory) -> Path:
     """The whole chain run once at smoke size, as a user runs it, with the arms of
     configs/experiments/discriminators.yaml added to the config and the Electone ablation pair
     trained with two seeds; then the Electone run's RAVE folder, copied elsewhere as a released
-    model would be, imported as one more arm (electone-rave import-run) and the chain run again.
+    model would be, imported as one more arm (electone-rave import-run), its exported .ts with prior
+    imported as another, and the chain run again.
     Shared by the modules that check it."""
     add_arms(smoke_workspace)
     seed_arms(smoke_workspace, ("electone", "electone_no_noise"), [1970, 1971])
@@ -92,6 +94,9 @@ def chain(smoke_workspace: Path, tmp_path_factory) -> Path:
     download = tmp_path_factory.mktemp("download") / "VintageModel"
     shutil.copytree(rave_run, download)
     run(["electone-rave", "import-run", str(download), "--as", RELEASED, "--corpus", "electone"], smoke_workspace)
+    scripted = download.with_name("VintageModel.ts")
+    shutil.copy(smoke_workspace / "results/export/electone_prior.ts", scripted)
+    run(["electone-rave", "import-run", str(scripted), "--as", RELEASED_TS, "--corpus", "electone"], smoke_workspace)
     run(["electone-rave", "dvc-stages", "--out", "dvc.yaml"], smoke_workspace)
     run(["snakemake", "--cores", "all"], smoke_workspace)
     return smoke_workspace

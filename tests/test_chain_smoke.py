@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import re
 import shutil
@@ -17,12 +18,14 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
 import torch
 import yaml
 
 from conftest import run
-from electone_rave.manifest import sha256_of
+from electone_rave.manifest import files_in_split, reconstruction_of, sha256_of
 from electone_rave.tb_metrics import SEED_TAGS
 
 pytestmark = pytest.mark.slow
@@ -36,7 +39,8 @@ def test_manifest_lists_every_artefact_with_its_hash(chain: Path):
     assert manifest["versions"]["torch"].startswith("2.5.0")
     assert len(manifest["git_commit"]) >= 40
     rules = {row["rule"] for row in manifest["artefacts"]}
-    assert rules == {"demo_corpus", "ingest", "preprocess", "train", "adopt_run", "prior", "export", "export_with_prior", "scalars",
+    assert rules == {"demo_corpus", "ingest", "preprocess", "train", "adopt_run", "prior", "export", "export_with_prior",
+                     "adopt_scripted", "adopt_scripted_prior", "scalars",
                      "reconstruct", "evaluate_reconstructions", "generate_prior", "evaluate_prior", "realtime",
                      "ablation", "replication", "effective_config", "figure_training_curves", "figure_spectrograms",
                      "figure_ablation", "paper_numbers", "paper", "generate_prior_sweep", "listening_page"}
@@ -150,8 +154,8 @@ def test_chain_ends_with_the_paper_figures_and_audio(chain: Path):
     assert numbers["profile"] == "smoke"
     assert [r["run"] for r in numbers["runs"]] == [
         "baseline", "electone", "electone_seed1971", "electone_no_noise", "electone_no_noise_seed1971",
-        "baseline_noise", "electone_v3", "electone_spectral", "released"]  # config order, each arm's seeds in order
-    assert [r["noise_generator"] for r in numbers["runs"]] == [False, True, True, False, False, True, True, True, True]
+        "baseline_noise", "electone_v3", "electone_spectral", "released", "released_ts"]  # config order, seeds in order
+    assert [r["noise_generator"] for r in numbers["runs"]] == [False, True, True, False, False, True, True, True, True, True]
 
 
 def test_the_ablation_pairs_the_runs_of_each_seed(chain: Path):
@@ -184,7 +188,8 @@ def test_arms_added_to_the_config_reach_the_metrics_a_figure_and_the_paper(chain
         assert arms[arm]["reconstruction"]["log_mel_l1"] == pytest.approx(measured["mean"]["log_mel_l1"])
         assert arms[arm]["realtime"]["realtime_factor"] > 0
     plotted = Image.open(chain / "results/figures/training_curves.png").text["Description"]
-    assert plotted == "runs: " + ", ".join(arms)
+    with_curves = [run for run, row in arms.items() if row["final_validation"] is not None]  # not a bare .ts
+    assert plotted == "runs: " + ", ".join(with_curves) and "electone_v3" in with_curves
     paper = chain / "paper/electone-rave.pdf"
     assert paper.stat().st_mtime_ns >= (chain / "results/paper/numbers.json").stat().st_mtime_ns
 
@@ -216,6 +221,47 @@ def test_an_imported_run_is_evaluated_like_a_trained_one(chain: Path):
     for made in ("results/export/released.ts", "results/export/released_prior.ts", "results/prior/released/model.ckpt",
                  "results/eval/released/realtime.json", "results/audio/released/prior"):
         assert (chain / made).exists(), made
+
+
+def test_an_imported_torchscript_model_is_evaluated_without_its_checkpoint(chain: Path):
+    """The chain also imported its Electone export with prior (a .ts, as nn~ loads it) as
+    `released_ts`: no training, prior training or export of its own; it reconstructs through the
+    scripted forward, its prior generates, and it has a row in the paper without steps or curves."""
+    for never in ("train/released_ts", "prior/released_ts", "export/released_ts", "export_with_prior/released_ts",
+                  "scalars/released_ts_train"):
+        assert not (chain / f"results/logs/{never}.log").exists(), never
+    assert not (chain / "results/metrics/released_ts").exists()
+    exported = sha256_of(chain / "results/export/electone_prior.ts")
+    assert sha256_of(chain / "results/export/released_ts.ts") == exported
+    assert sha256_of(chain / "results/export/released_ts_prior.ts") == exported
+    assert yaml.safe_load((chain / "configs/config.yaml").read_text())["runs"]["released_ts"] == {
+        "corpus": "electone", "imported": "data/imported/released_ts", "prior": True}  # the .ts carries a prior
+
+    from PIL import Image
+    manifest = json.loads((chain / "data/manifests/electone.json").read_text())
+    manifest["root"] = str(chain / manifest["root"])  # recorded relative to the workspace
+    heldout = files_in_split(manifest, "heldout")
+    measured = json.loads((chain / "results/eval/released_ts/reconstruction.json").read_text())
+    assert len(measured["files"]) == len(heldout) and all(math.isfinite(v) for v in measured["mean"].values())
+    for original in heldout:  # as long as the original: the delay cut off the front, the tail dropped
+        made = reconstruction_of(manifest, original, chain / "results/audio/released_ts/reconstructions")
+        assert sf.info(str(made)).frames == sf.info(str(original)).frames
+    # Each file is the scripted forward of a fresh model (same seed) with the recorded delay cut off.
+    alignment = json.loads((chain / "results/audio/released_ts/reconstructions/alignment.json").read_text())
+    from electone_rave.evaluation.reconstruct import MAX_DELAY_SECONDS, reconstruct_scripted
+    original, rate = sf.read(str(heldout[-1]), dtype="float32")
+    expected = reconstruct_scripted(chain / "results/export/released_ts.ts", original, seed=1970,
+                                    max_delay=int(MAX_DELAY_SECONDS * rate))
+    delay = alignment["delay_samples"]
+    written, _ = sf.read(str(made), dtype="float32")
+    assert np.abs(written - np.clip(expected[delay: delay + len(original)], -1, 1)).max() < 1e-3  # 16-bit WAV
+
+    numbers = json.loads((chain / "results/paper/numbers.json").read_text())
+    row = {r["run"]: r for r in numbers["runs"]}["released_ts"]
+    assert row["scripted"] and row["steps"] is None and row["final_validation"] is None and row["noise_generator"]
+    assert row["realtime"]["realtime_factor"] > 0
+    assert "released_ts" in {p["run"] for p in numbers["priors"]}
+    assert "released_ts" not in Image.open(chain / "results/figures/training_curves.png").text["Description"]
 
 
 def test_a_changed_metric_rebuilds_exactly_what_depends_on_it(chain: Path):

@@ -50,10 +50,11 @@ def test_every_rule_with_outputs_is_in_the_dag(jobs):
     # The demo profile synthesizes its corpora; the download rules belong to the real-data DAG
     # (run by tests/test_real_data_path.py, and in dvc.yaml once that profile is selected).
     real_data_only = {"download_musicnet", "extract_musicnet"}
-    # adopt_run stands in for training an imported arm (electone-rave import-run) and union_corpus
-    # merges the corpora of an arm trained on several; the paper's arms need neither (the smoke
-    # chain imports one: test_chain_smoke; test_experiments trains on a union).
-    arms_of_experiments_only = {"adopt_run", "union_corpus"}
+    # adopt_run stands in for training an imported arm (electone-rave import-run), adopt_scripted*
+    # for exporting an imported .ts, and union_corpus merges the corpora of an arm trained on
+    # several; the paper's arms need none (the smoke chain imports a run and a .ts: test_chain_smoke;
+    # test_experiments trains on a union).
+    arms_of_experiments_only = {"adopt_run", "adopt_scripted", "adopt_scripted_prior", "union_corpus"}
     assert {job.rule for job in jobs} == rules - {"all"} - real_data_only - arms_of_experiments_only
 
 

@@ -161,3 +161,112 @@ def test_the_replication_check_refuses_an_imported_run_without_its_curves(repo_c
         load(repo_copy / "configs/config.yaml", configfiles=(extra,))
     (repo_copy / "data/imported/vintage/tensorboard").mkdir()
     assert load(repo_copy / "configs/config.yaml", configfiles=(extra,))["replication"]["run"] == "vintage"
+
+
+class NnTildeShape(torch.nn.Module):
+    """A TorchScript file with the attributes and methods nn~ looks for (not a RAVE model): enough for
+    what import-run and adopt check. A real RAVE export is imported on the smoke chain
+    (test_chain_smoke.test_an_imported_torchscript_model_is_evaluated_without_its_checkpoint)."""
+
+    def __init__(self, sr: int, has_prior: bool, channels: int):
+        super().__init__()
+        self.sr = sr
+        self._has_prior = has_prior
+        self.register_buffer("encode_params", torch.tensor([channels, 1, 8, 2048]))
+        if has_prior:
+            self.register_buffer("prior_params", torch.tensor([1, 2048, 8, 1]))
+
+    @torch.jit.export
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return x[..., ::2048].repeat(1, 8, 1)
+
+    @torch.jit.export
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return z[:, :1].repeat_interleave(2048, -1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decode(self.encode(x))
+
+
+def scripted_file(folder: Path, sr: int = 44100, has_prior: bool = False, channels: int = 1) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "VintageModel.ts"
+    torch.jit.script(NnTildeShape(sr, has_prior, channels)).save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not a model", r"VintageModel.ts: not a loadable TorchScript file"),
+    ("plain module", r"VintageModel.ts: lacks encode, decode, sr, encode_params; not a RAVE export"),
+])
+def test_a_ts_file_that_is_not_a_rave_export_is_refused_naming_why(repo_copy: Path, tmp_path: Path, content, message):
+    source = tmp_path / "download/VintageModel.ts"
+    source.parent.mkdir(parents=True)
+    if content == "plain module":
+        torch.jit.script(torch.nn.Identity()).save(str(source))
+    else:
+        source.write_bytes(content)
+    config = repo_copy / "configs/config.yaml"
+    before = config.read_text()
+    with pytest.raises(ImportRunError, match=message):
+        import_run(source, "vintage", "electone", dvc=False, config_file=config, root=Path("data/imported"))
+    assert config.read_text() == before and not (repo_copy / "data/imported/vintage").exists()
+
+
+def test_a_ts_without_a_prior_becomes_an_arm_without_one(repo_copy: Path, tmp_path: Path):
+    config = repo_copy / "configs/config.yaml"
+    record = import_run(scripted_file(tmp_path / "download"), "vintage_ts", "electone", dvc=False, config_file=config,
+                        root=Path("data/imported"))
+    assert record["has_prior"] is False and record["global_step"] is None and record["latent_ratio"] == 2048
+    assert sorted(p.name for p in (repo_copy / "data/imported/vintage_ts").iterdir()) == ["model.ts", "source.json"]
+    parsed = load(config)
+    assert parsed["runs"]["vintage_ts"] == {"corpus": "electone", "imported": "data/imported/vintage_ts", "prior": False}
+
+    extra = repo_copy / "arm.yaml"
+    extra.write_text(yaml.safe_dump({"runs": {"vintage_ts": {**parsed["runs"]["vintage_ts"], "prior": True}}}))
+    with pytest.raises(ConfigError, match=r"runs/vintage_ts/prior: data/imported/vintage_ts/model.ts was exported "
+                                          "without a prior"):
+        load(config, configfiles=(extra,))
+
+    import_run(scripted_file(tmp_path / "download2", has_prior=True), "vintage_ts", "electone", dvc=False,
+               config_file=config, root=Path("data/imported"))
+    assert load(config, configfiles=(extra,))["runs"]["vintage_ts"]["prior"] is True
+
+
+def test_adopting_a_ts_checks_its_rate_and_that_it_is_the_imported_file(tmp_path: Path):
+    from electone_rave.scripted_model import adopt_scripted
+    import_run(scripted_file(tmp_path / "download"), "vintage_ts", "electone", dvc=False,
+               config_file=_config_copy(tmp_path), root=tmp_path / "imported")
+    folder = tmp_path / "imported/vintage_ts"
+    with pytest.raises(ImportRunError, match=r"vintage_ts/model.ts: the model runs at 44100 Hz, the workflow's audio "
+                                             "is 48000 Hz"):
+        adopt_scripted(folder, tmp_path / "export/vintage_ts.ts", 48000)
+    assert not (tmp_path / "export").exists()
+
+    described = adopt_scripted(folder, tmp_path / "export/vintage_ts.ts", 44100, tmp_path / "train/provenance.json")
+    assert (tmp_path / "export/vintage_ts.ts").read_bytes() == (folder / "model.ts").read_bytes()
+    assert sorted(p.name for p in (tmp_path / "export").iterdir()) == ["vintage_ts.ts"]
+    assert described["global_step"] is None and described["imported"]["scripted"] == "VintageModel.ts"
+    assert json.loads((tmp_path / "train/provenance.json").read_text())["imported"] == described["imported"]
+
+    (folder / "model.ts").write_bytes(b"swapped")
+    with pytest.raises(ImportRunError, match=r"vintage_ts/model.ts: differs from the file import-run recorded"):
+        adopt_scripted(folder, tmp_path / "export2/vintage_ts.ts", 44100)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda folder: scripted_file(folder, sr=48000), r"VintageModel.ts: the model runs at 48000 Hz, the workflow's "
+                                                     "audio is 44100 Hz"),
+    (lambda folder: scripted_file(folder, channels=2), r"VintageModel.ts: takes 2 input channels; the workflow's "
+                                                        "audio is mono"),
+    (lambda folder: folder / "Typo.ts", r"Typo.ts: no such file"),
+])
+def test_a_ts_that_cannot_fit_the_workflow_is_refused_before_anything_is_copied(repo_copy: Path, tmp_path: Path,
+                                                                                make, message):
+    (tmp_path / "download").mkdir()
+    config = repo_copy / "configs/config.yaml"
+    before = config.read_text()
+    with pytest.raises(ImportRunError, match=message):
+        import_run(make(tmp_path / "download"), "vintage_ts", "electone", dvc=False, config_file=config,
+                   root=Path("data/imported"))
+    assert config.read_text() == before and not (repo_copy / "data/imported").exists()

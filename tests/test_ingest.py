@@ -145,8 +145,9 @@ def test_colliding_output_names_keep_their_extension():
         "a/b.wav": "a/b.wav.flac", "a/b.aiff": "a/b.aiff.flac", "c.mp3": "c.flac"}
 
 
+@pytest.mark.parametrize("writer", ["direct", "rave"])
 def test_the_database_is_keyed_in_manifest_order_and_identical_when_rebuilt(skipped_run, tmp_path: Path,
-                                                                          monkeypatch):
+                                                                          monkeypatch, writer: str):
     import lmdb
     from electone_rave.database_order import audio_chunks, waveform
     from electone_rave.manifest import files_in_split, sha256_of
@@ -156,7 +157,7 @@ def test_the_database_is_keyed_in_manifest_order_and_identical_when_rebuilt(skip
     digests = []
     monkeypatch.chdir(tmp_path)
     for out in (tmp_path / "first", Path("second")):  # a bare relative name works too
-        preprocess(tmp_path / "manifest.json", out, 44100, 1, N_SIGNAL, timeout_s=600)
+        preprocess(tmp_path / "manifest.json", out, 44100, 1, N_SIGNAL, timeout_s=600, writer=writer, workers=2)
         digests.append(sha256_of(tmp_path / out / "data.mdb"))
     assert digests[0] == digests[1]  # rave preprocess's own order depends on its worker pool
     expected = [chunk for path in files_in_split(manifest, "train") for chunk in audio_chunks(path, N_SIGNAL)]
@@ -176,8 +177,11 @@ def test_a_killed_preprocessing_leaves_no_database_that_looks_complete(skipped_r
     from electone_rave.preprocess import count_entries
     _, corpus = skipped_run
     write_json(build_manifest(corpus, heldout_files=1, seed=3), tmp_path / "manifest.json")
+    # Stock rave preprocess: slow enough to be caught mid-way on five chunks (the direct writer
+    # shares the same partial-then-rename steps, preprocess.preprocess).
     command = [str(BIN / "electone-rave"), "preprocess", "--manifest", str(tmp_path / "manifest.json"),
-               "--out", str(tmp_path / "db"), "--sample-rate", "44100", "--channels", "1", "--n-signal", str(N_SIGNAL)]
+               "--out", str(tmp_path / "db"), "--sample-rate", "44100", "--channels", "1", "--n-signal", str(N_SIGNAL),
+               "--writer", "rave"]
     job = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
     while not (tmp_path / "db.partial/data.mdb").exists() and job.poll() is None and time.monotonic() < deadline:
@@ -188,3 +192,36 @@ def test_a_killed_preprocessing_leaves_no_database_that_looks_complete(skipped_r
     assert (tmp_path / "db.partial").exists() and not (tmp_path / "db").exists()
     assert run(command, tmp_path).returncode == 0  # the same command again starts clean and finishes
     assert count_entries(tmp_path / "db") == 5 and not (tmp_path / "db.partial").exists()
+
+
+def database_contents(db: Path) -> list[tuple[bytes, bytes]]:
+    import lmdb
+    env = lmdb.open(str(db), readonly=True, lock=False)
+    try:
+        with env.begin() as txn:
+            return list(txn.cursor())
+    finally:
+        env.close()
+
+
+def test_the_direct_writer_stores_what_rave_preprocess_stores(skipped_run, tmp_path: Path):
+    """Same keys, same AudioExample bytes, same metadata.yaml and summary: the training sees no difference."""
+    _, corpus = skipped_run
+    write_json(build_manifest(corpus, heldout_files=1, seed=3), tmp_path / "manifest.json")
+    for writer in ("direct", "rave"):
+        preprocess(tmp_path / "manifest.json", tmp_path / writer, 44100, 1, N_SIGNAL, timeout_s=600, writer=writer,
+                   workers=2)
+    direct, stock = database_contents(tmp_path / "direct"), database_contents(tmp_path / "rave")
+    assert len(direct) == 5 and direct == stock
+    for name in ("metadata.yaml", "electone_rave.json"):
+        assert (tmp_path / "direct" / name).read_text() == (tmp_path / "rave" / name).read_text()
+    assert sorted(p.name for p in (tmp_path / "direct").iterdir()) == sorted(p.name for p in (tmp_path / "rave").iterdir())
+
+
+def test_the_direct_writer_refuses_a_file_at_another_rate_naming_it(tmp_path: Path):
+    from electone_rave.database_order import DatabaseMismatchError
+    from electone_rave.database_writer import write_database
+    sf.write(tmp_path / "fine.flac", tone(SECONDS, 44100), 44100, subtype="PCM_16")
+    sf.write(tmp_path / "slow.flac", tone(SECONDS, 22050), 22050, subtype="PCM_16")
+    with pytest.raises(DatabaseMismatchError, match=r"slow.flac: 22050 Hz; the ingested training files are at 44100"):
+        write_database([tmp_path / "fine.flac", tmp_path / "slow.flac"], tmp_path / "db", N_SIGNAL, 44100, workers=2)

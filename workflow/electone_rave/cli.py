@@ -108,15 +108,21 @@ def cmd_import_run(a):
     from .imported_run import import_run
     record = import_run(a.source, a.arm, a.corpus, prior=not a.no_prior, dvc=not a.no_dvc, config_file=a.config)
     folder = IMPORTED_RUNS / a.arm
-    print(f"{folder}: step {record['global_step']} of {a.source}, arm {a.arm!r} added to {a.config}.\n"
+    what = "the exported model" if record["global_step"] is None else f"step {record['global_step']}"
+    print(f"{folder}: {what} of {a.source}, arm {a.arm!r} added to {a.config}.\n"
           f"Run `snakemake --cores all` to evaluate it. Commit the pointer and the config (and `make dvc.yaml`\n"
-          f"for DVC's stages); push the checkpoint to your own DVC remote:\n"
+          f"for DVC's stages); push the model to your own DVC remote:\n"
           f"  git add {folder}.dvc {a.config}\n  dvc push {folder}.dvc")
 
 
 def cmd_adopt_run(a):
     from .imported_run import adopt
     adopt(a.source, a.out, a.sample_rate)
+
+
+def cmd_adopt_scripted(a):
+    from .scripted_model import adopt_scripted
+    adopt_scripted(a.source, a.export, a.sample_rate, a.provenance)
 
 
 def cmd_union_corpus(a):
@@ -135,7 +141,8 @@ def cmd_check_private_data(a):
 
 def cmd_preprocess(a):
     from .preprocess import preprocess
-    preprocess(a.manifest, a.out, a.sample_rate, a.channels, a.n_signal, a.timeout, a.ingest_report, a.report)
+    preprocess(a.manifest, a.out, a.sample_rate, a.channels, a.n_signal, a.timeout, a.ingest_report, a.report,
+               a.writer, a.workers)
 
 
 def cmd_train(a):
@@ -357,10 +364,12 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_import_corpus)
 
     p = sub.add_parser("import-run", help="evaluate a RAVE run trained elsewhere: add it as an arm that skips training")
-    p.add_argument("source", type=Path, help="RAVE run folder: config.gin and its checkpoints (*.ckpt)")
+    p.add_argument("source", type=Path, help="RAVE run folder (config.gin and its checkpoints, *.ckpt), "
+                   "or an exported TorchScript model (.ts) alone")
     p.add_argument("--as", dest="arm", required=True, help="the arm's name in configs/config.yaml (runs/<arm>)")
     p.add_argument("--corpus", required=True, help="corpus its held-out audio comes from (e.g. electone)")
-    p.add_argument("--no-prior", action="store_true", help="do not train a prior on it")
+    p.add_argument("--no-prior", action="store_true",
+                   help="do not train a prior on it (a .ts: do not generate with the prior it carries)")
     p.add_argument("--no-dvc", action="store_true", help="do not run `dvc add` on data/imported/<arm>")
     p.add_argument("--config", type=Path, default=Path("configs/config.yaml"))
     p.set_defaults(func=cmd_import_run)
@@ -370,6 +379,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--sample-rate", type=int, required=True)
     p.set_defaults(func=cmd_adopt_run)
+
+    p = sub.add_parser("adopt-scripted", help="(rules adopt_scripted*) an imported .ts where an export leaves its model")
+    p.add_argument("--source", type=Path, required=True, help="data/imported/<arm>")
+    p.add_argument("--export", type=Path, required=True)
+    p.add_argument("--provenance", type=Path, help="where to write the model's provenance.json")
+    p.add_argument("--sample-rate", type=int, required=True)
+    p.set_defaults(func=cmd_adopt_scripted)
 
     p = sub.add_parser("union-corpus", help="several ingested corpora as one training corpus (manifest and report)")
     p.add_argument("--corpus", nargs="+", required=True, help="the member corpora, in order")
@@ -392,6 +408,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds before giving up on rave preprocess")
     p.add_argument("--ingest-report", type=Path, help="the ingest report to extend with database seconds")
     p.add_argument("--report", type=Path, help="where to write the preprocess report")
+    p.add_argument("--writer", choices=("direct", "rave"), default="direct",
+                   help="direct: decode the ingested files in-process; rave: stock `rave preprocess` (same database)")
+    p.add_argument("--workers", type=int, default=1, help="decoding processes (writer direct)")
     p.set_defaults(func=cmd_preprocess)
 
     p = sub.add_parser("estimate", help="steps, hours and checkpoint disk of a profile's trainings")
@@ -443,7 +462,8 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_manifest)
 
     p = sub.add_parser("reconstruct", help="reconstruct a corpus's held-out files with a trained run")
-    p.add_argument("--run", type=Path, required=True, help="run directory (config.gin, model.ckpt)")
+    p.add_argument("--run", type=Path, required=True,
+                   help="run directory (config.gin, model.ckpt), or an exported TorchScript model (.ts)")
     p.add_argument("--manifest", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--seed", type=int, required=True)

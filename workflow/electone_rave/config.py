@@ -7,6 +7,7 @@ after hours of training.
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -171,6 +172,24 @@ def check_imported_arm(run: str, spec: dict) -> None:
         raise ConfigError(f"configs: runs/{run}/imported: {spec['imported']} is not a folder. Import the run with "
                           f"`electone-rave import-run RUN_FOLDER --as {run} --corpus {spec['corpus']}`, or "
                           f"`dvc pull {spec['imported']}.dvc` from your DVC remote")
+    if is_scripted(spec) and spec["prior"] and not scripted_has_prior(spec):
+        raise ConfigError(f"configs: runs/{run}/prior: {spec['imported']}/model.ts was exported without a prior, "
+                          "and a prior cannot be trained without the run's checkpoint; set `prior: false`")
+
+
+def is_scripted(spec: dict) -> bool:
+    """An imported arm that is an exported TorchScript model alone: no checkpoint, so no training
+    curves, no prior training and no re-export; it stands in for the export."""
+    return is_imported(spec) and (Path(spec["imported"]) / "model.ts").is_file()
+
+
+def scripted_has_prior(spec: dict) -> bool:
+    """Whether the imported .ts carries a prior (recorded by import-run in source.json)."""
+    try:
+        return bool(json.loads((Path(spec["imported"]) / "source.json").read_text())["has_prior"])
+    except (OSError, ValueError, KeyError) as err:
+        raise ConfigError(f"configs: {spec['imported']}/source.json: missing or unreadable ({err}); "
+                          "re-run import-run") from None
 
 
 def has_training_curves(spec: dict) -> bool:

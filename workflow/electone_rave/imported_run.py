@@ -4,7 +4,8 @@
 TensorBoard events into data/imported/<arm>/ (DVC-tracked; checkpoints never enter git), and adds
 the arm to configs/config.yaml as `imported: data/imported/<arm>`. In the DAG, rule adopt_run
 then stands in for training (`adopt`), so evaluation, the prior, export, figures and the paper
-take the arm like any trained one.
+take the arm like any trained one. An exported .ts alone is imported the same way
+(scripted_model.py) and stands in for the export instead.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def find_run(source: Path) -> tuple[Path, Path, int]:
         raise ImportRunError(f"{source}: {len(gins)} config.gin files found; point at the folder of one RAVE run")
     ckpts = sorted(source.rglob("*.ckpt"))
     if not ckpts:
-        raise ImportRunError(f"{source}: no .ckpt file; `rave export`'s .ts alone cannot be evaluated from a checkpoint")
+        raise ImportRunError(f"{source}: no .ckpt file; to evaluate an exported model alone, import its .ts file")
     steps = {ckpt: checkpoint_step(ckpt) for ckpt in ckpts}
     furthest = max(steps, key=lambda ckpt: (steps[ckpt], os.path.getmtime(ckpt)))
     return gins[0], furthest, steps[furthest]
@@ -119,9 +120,19 @@ def import_run(source: Path, arm: str, corpus: str, prior: bool = True, dvc: boo
     if not ARM_NAME.match(arm):
         raise ConfigError(f"{arm!r}: an arm name is lower case letters, digits and underscores")
     # Refuse before anything is copied: a refused import leaves no folder and no DVC entry behind.
-    check_arm_is_free(yaml.safe_load(Path(config_file).read_text()), Path(config_file), arm, corpus)
+    config = yaml.safe_load(Path(config_file).read_text())
+    check_arm_is_free(config, Path(config_file), arm, corpus)
     folder = Path(root) / arm
-    record = copy_run(Path(source), folder)
+    source = Path(source)
+    if source.suffix == ".ts":
+        from .scripted_model import copy_scripted
+
+        record = copy_scripted(source, folder, config["audio"]["sample_rate"])
+        if prior and not record["has_prior"]:
+            log.info("%s: exported without a prior, so the arm has none (a .ts cannot train one)", source)
+        prior = prior and record["has_prior"]
+    else:
+        record = copy_run(source, folder)
     if dvc:
         # DVC tracks the folder (data/imported/<arm>.dvc, committed); the checkpoint stays out of git.
         added = subprocess.run(["dvc", "add", str(folder)])
@@ -129,7 +140,7 @@ def import_run(source: Path, arm: str, corpus: str, prior: bool = True, dvc: boo
             raise ImportRunError(f"{folder}: `dvc add` failed (status {added.returncode}), so the arm was not added "
                                  "to the config; outside a DVC repository, import with --no-dvc")
     register_arm(Path(config_file), arm, corpus, folder, prior)
-    log.info("%s: step %d of %s imported as arm %s", folder, record["global_step"], source, arm)
+    log.info("%s: %s imported as arm %s", folder, source, arm)
     return record
 
 

@@ -19,14 +19,26 @@ def read(path: Path) -> dict:
     return read_json(path)
 
 
+def is_scripted_model(provenance: dict) -> bool:
+    """An imported .ts alone (scripted_model.copy_scripted records the file's name)."""
+    return "scripted" in (provenance.get("imported") or {})
+
+
+def has_noise_generator(run: str, results: Path, provenance: dict) -> bool:
+    if is_scripted_model(provenance):  # no gin: import-run looked into the .ts's decoder
+        return provenance["imported"]["noise_generator"]
+    return "NoiseGeneratorV2" in (results / "train" / run / "config.gin").read_text()
+
+
 def run_numbers(run: str, spec: dict, results: Path) -> dict:
     reconstruction = read(results / "eval" / run / "reconstruction.json")
+    provenance = read(results / "train" / run / "provenance.json")
     numbers = {
         "run": run, "arm": spec["arm"], "seed": spec["seed"],
         "corpus": spec["corpus"], "gin": spec["gin"], "prior": spec["prior"],
-        "imported": spec.get("imported"),
-        "noise_generator": "NoiseGeneratorV2" in (results / "train" / run / "config.gin").read_text(),
-        "steps": read(results / "train" / run / "provenance.json")["global_step"],
+        "imported": spec.get("imported"), "scripted": is_scripted_model(provenance),
+        "noise_generator": has_noise_generator(run, results, provenance),
+        "steps": provenance["global_step"],  # None for an imported .ts: it does not say
         "reconstruction": {**reconstruction["mean"], "frechet_mfcc_distance": reconstruction["frechet_mfcc_distance"]},
         "heldout_files": len(reconstruction["files"]),
         "realtime": read(results / "eval" / run / "realtime.json"),

@@ -5,7 +5,7 @@ import shlex
 from pathlib import Path
 
 from electone_rave.config import (arm_budget, arm_overrides, arm_runs, check_semantics, expand_seeds, has_training_curves,
-                                  is_imported, raw_corpus_folder)
+                                  is_imported, is_scripted, raw_corpus_folder)
 from electone_rave.gin_stack import project_files
 from electone_rave.guards import check_private_data
 from electone_rave.private_corpus import manifest_path
@@ -18,8 +18,12 @@ RUN_SPECS = expand_seeds(config)  # a run is one arm trained with one seed; conf
 PROFILE = config["profiles"][config["profile"]]
 RUNS = list(RUN_SPECS)
 PRIOR_RUNS = [run for run, spec in RUN_SPECS.items() if spec["prior"]]
-IMPORTED_RUNS = [run for run, spec in RUN_SPECS.items() if is_imported(spec)]  # import-run: no training
-TRAINED_RUNS = [run for run in RUNS if run not in IMPORTED_RUNS]
+SCRIPTED_RUNS = [run for run, spec in RUN_SPECS.items() if is_scripted(spec)]  # an imported .ts: no checkpoint
+IMPORTED_RUNS = [run for run, spec in RUN_SPECS.items() if is_imported(spec) and run not in SCRIPTED_RUNS]
+TRAINED_RUNS = [run for run in RUNS if run not in IMPORTED_RUNS + SCRIPTED_RUNS]
+CHECKPOINT_RUNS = TRAINED_RUNS + IMPORTED_RUNS  # what a prior trains on and `rave export` exports
+PRIOR_TRAINED_RUNS = [run for run in PRIOR_RUNS if run in CHECKPOINT_RUNS]
+SCRIPTED_PRIOR_RUNS = [run for run in PRIOR_RUNS if run in SCRIPTED_RUNS]  # their .ts carries the prior
 CURVE_RUNS = [run for run, spec in RUN_SPECS.items() if has_training_curves(spec)]  # with TensorBoard scalars
 CORPORA = sorted({spec["corpus"] for spec in RUN_SPECS.values()})  # what runs train on, unions included
 SOURCE_CORPORA = sorted({member for corpus in CORPORA for member in members(corpus)})  # each ingested once
@@ -99,6 +103,17 @@ def run_corpus(wildcards):
     return RUN_SPECS[wildcards.run]["corpus"]
 
 
+def reconstruction_inputs(wildcards):
+    """A run reconstructs from its checkpoint; an imported .ts alone, from itself."""
+    if wildcards.run in SCRIPTED_RUNS:
+        return [f"results/export/{wildcards.run}.ts"]
+    return [f"results/train/{wildcards.run}/model.ckpt", f"results/train/{wildcards.run}/config.gin"]
+
+
+def reconstruction_source(wildcards):
+    return f"results/export/{wildcards.run}.ts" if wildcards.run in SCRIPTED_RUNS else f"results/train/{wildcards.run}"
+
+
 def run_db(wildcards):
     return f"results/preprocess/{run_corpus(wildcards)}"
 
@@ -155,11 +170,13 @@ def artefacts():
         "preprocess": expand(list(rules.preprocess.output), corpus=CORPORA),
         "train": expand(list(rules.train.output), run=TRAINED_RUNS),
         "adopt_run": expand(list(rules.adopt_run.output), run=IMPORTED_RUNS),
-        "prior": expand(list(rules.prior.output), run=PRIOR_RUNS),
-        "export": expand(rules.export.output, run=RUNS),
-        "export_with_prior": expand(rules.export_with_prior.output, run=PRIOR_RUNS),
+        "prior": expand(list(rules.prior.output), run=PRIOR_TRAINED_RUNS),
+        "export": expand(rules.export.output, run=CHECKPOINT_RUNS),
+        "export_with_prior": expand(rules.export_with_prior.output, run=PRIOR_TRAINED_RUNS),
+        "adopt_scripted": expand(list(rules.adopt_scripted.output), run=SCRIPTED_RUNS),
+        "adopt_scripted_prior": expand(rules.adopt_scripted_prior.output, run=SCRIPTED_PRIOR_RUNS),
         "scalars": expand(list(rules.scalars.output), run=CURVE_RUNS, stage="train")
-        + expand(list(rules.scalars.output), run=PRIOR_RUNS, stage="prior"),
+        + expand(list(rules.scalars.output), run=PRIOR_TRAINED_RUNS, stage="prior"),
         "reconstruct": expand(rules.reconstruct.output, run=RUNS),
         "evaluate_reconstructions": expand(rules.evaluate_reconstructions.output, run=RUNS),
         "generate_prior": expand(rules.generate_prior.output, run=PRIOR_RUNS),

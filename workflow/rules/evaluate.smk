@@ -2,15 +2,15 @@ EVAL = PROFILE["evaluation"]
 
 
 rule reconstruct:
-    """Reconstruct the held-out files of a run's corpus (RAVE's forward pass, from the checkpoint)."""
+    """Reconstruct the held-out files of a run's corpus (RAVE's forward pass, from the checkpoint;
+    an imported .ts alone through its scripted forward, its streaming delay removed)."""
     input:
-        ckpt=rules.train.output.ckpt,
-        gin=rules.train.output.gin,
+        model=reconstruction_inputs,
         manifest=run_manifest,
     output:
         directory("results/audio/{run}/reconstructions"),
     params:
-        run=rules.train.params.out,
+        run=reconstruction_source,
         seed=config["seed"],
     log:
         "results/logs/reconstruct/{run}.log",

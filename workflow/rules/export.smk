@@ -11,6 +11,8 @@ rule export:
         gin=rules.train.output.gin,
     output:
         "results/export/{run}.ts",
+    wildcard_constraints:
+        run=one_of(CHECKPOINT_RUNS),
     params:
         run=rules.train.params.out,
         flags=EXPORT_FLAGS,
@@ -30,6 +32,8 @@ rule export_with_prior:
         prior=rules.prior.output.ckpt,
     output:
         "results/export/{run}_prior.ts",
+    wildcard_constraints:
+        run=one_of(PRIOR_TRAINED_RUNS),
     params:
         run=rules.train.params.out,
         prior=rules.prior.params.out,
@@ -40,3 +44,38 @@ rule export_with_prior:
         "results/benchmarks/export_with_prior/{run}.tsv"
     shell:
         "electone-rave export --run {params.run} --prior {params.prior} --out {output} {params.flags} > {log} 2>&1"
+
+
+rule adopt_scripted:
+    """An imported .ts alone (electone-rave import-run MODEL.ts) stands in for the export: checked,
+    then copied where an export leaves its model, with the model's provenance."""
+    input:
+        imported_folder,
+    output:
+        export="results/export/{run}.ts",
+        provenance="results/train/{run}/provenance.json",
+    wildcard_constraints:
+        run=one_of(SCRIPTED_RUNS),
+    params:
+        sample_rate=config["audio"]["sample_rate"],
+    log:
+        "results/logs/adopt_scripted/{run}.log",
+    shell:
+        "electone-rave adopt-scripted --source {input} --export {output.export} --provenance {output.provenance}"
+        " --sample-rate {params.sample_rate} > {log} 2>&1"
+
+
+rule adopt_scripted_prior:
+    """An imported .ts that carries a prior is also the model the prior's generations come from."""
+    input:
+        imported_folder,
+    output:
+        "results/export/{run}_prior.ts",
+    wildcard_constraints:
+        run=one_of(SCRIPTED_PRIOR_RUNS),
+    params:
+        sample_rate=config["audio"]["sample_rate"],
+    log:
+        "results/logs/adopt_scripted_prior/{run}.log",
+    shell:
+        "electone-rave adopt-scripted --source {input} --export {output} --sample-rate {params.sample_rate} > {log} 2>&1"

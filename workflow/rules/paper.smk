@@ -7,7 +7,7 @@ rule paper_numbers:
         expand(rules.realtime.output, run=RUNS),
         expand(rules.evaluate_prior.output, run=PRIOR_RUNS),
         expand(rules.scalars.output.json, run=CURVE_RUNS, stage="train"),
-        expand(rules.train.output.gin, run=RUNS),
+        expand(rules.train.output.gin, run=CHECKPOINT_RUNS),
         expand(rules.train.output.provenance, run=RUNS),
         expand(rules.preprocess.output.report, corpus=CORPORA),
         config=rules.effective_config.output,

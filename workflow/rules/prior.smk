@@ -10,6 +10,8 @@ rule prior:
         gin="results/prior/{run}/config.gin",
         tensorboard=directory("results/prior/{run}/tensorboard"),
         provenance="results/prior/{run}/provenance.json",
+    wildcard_constraints:
+        run=one_of(PRIOR_TRAINED_RUNS),
     params:
         model=rules.train.params.out,
         out="results/prior/{run}",

@@ -1,4 +1,9 @@
-"""Reconstructions of held-out audio by a trained run, as WAV files beside their originals."""
+"""Reconstructions of held-out audio by a trained run, as WAV files beside their originals.
+
+A run with its checkpoint reconstructs through RAVE's non-streaming forward pass. An imported
+TorchScript model (.ts) alone reconstructs through its scripted forward, as nn~ plays it: a
+streaming export's latency is estimated (alignment.py) and removed, and recorded in alignment.json.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,13 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from ..manifest import files_in_split, read_manifest, reconstruction_of
+from ..manifest import files_in_split, read_manifest, reconstruction_of, write_json
+from .alignment import estimate_delay
 from .evaluate import read_mono
-from .models import load_run
+from .models import load_exported, load_run
+
+MAX_DELAY_SECONDS = 2.0  # a RAVE v2 streaming export lags about 0.4 s
+ALIGNMENT_RECORD = "alignment.json"
 
 log = logging.getLogger(__name__)
 
@@ -25,19 +34,66 @@ def reconstruct_file(model, audio: np.ndarray, seed: int) -> np.ndarray:
     return y[0, 0, : len(audio)].numpy()
 
 
-def reconstruct_heldout(run_dir: Path, manifest_path: Path, out_dir: Path, seed: int) -> list[Path]:
+def reconstruct_scripted(ts_file: Path, audio: np.ndarray, seed: int, max_delay: int) -> np.ndarray:
+    """The scripted forward over the whole signal, followed by max_delay samples of silence so a
+    streaming model's delayed output is all there; padded to whole latent frames. The model is
+    loaded afresh for each file: a streaming export keeps its convolutions' state between calls,
+    and each file starts from silence, as in a fresh nn~ object."""
+    import torch
+
+    model = load_exported(ts_file)
+    ratio = int(model.encode_params[3])
+    padded = np.zeros(-(-(len(audio) + max_delay) // ratio) * ratio, dtype=np.float32)
+    padded[: len(audio)] = audio
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        return model.forward(torch.from_numpy(padded)[None, None])[0, 0].numpy()
+
+
+def aligned(originals: list[np.ndarray], outputs: list[np.ndarray], max_delay: int,
+            names: list | None = None) -> tuple[list[np.ndarray], dict]:
+    """Each output cut to its original's length after removing the model's delay: one delay per
+    model (the median of the files' estimates), since latency is a property of the export."""
+    estimates = []
+    for i, (x, y) in enumerate(zip(originals, outputs)):
+        try:
+            estimates.append(estimate_delay(x, y, max_delay))
+        except ValueError as err:
+            raise ValueError(f"{names[i] if names else f'file {i}'}: {err}") from None
+    delay = int(np.median(estimates))
+    for i, (x, y) in enumerate(zip(originals, outputs)):
+        if len(y) < delay + len(x):
+            raise ValueError(f"{names[i] if names else f'file {i}'}: the model returned {len(y)} samples, "
+                             f"fewer than the {len(x)} of the original after its delay of {delay}")
+    return [y[delay: delay + len(x)] for x, y in zip(originals, outputs)], {"delay_samples": delay,
+                                                                             "estimates_samples": estimates}
+
+
+def reconstruct_heldout(model_path: Path, manifest_path: Path, out_dir: Path, seed: int) -> list[Path]:
+    """Reconstruct every held-out file with a run folder (checkpoint) or an exported .ts."""
     manifest = read_manifest(manifest_path)
     sources = files_in_split(manifest, "heldout")
     if not sources:
         raise ValueError(f"{manifest_path}: no held-out files to reconstruct")
-    model = load_run(run_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+    scripted = Path(model_path).suffix == ".ts"
+    model = load_exported(model_path) if scripted else load_run(model_path)
+    originals, outputs = [], []
     for source in sources:
         audio, rate = read_mono(source)
-        if rate != model.sr:
-            raise ValueError(f"{source}: {rate} Hz, the model expects {model.sr} Hz")
-        y = reconstruct_file(model, audio, seed)
+        if rate != int(model.sr):
+            raise ValueError(f"{source}: {rate} Hz, the model expects {int(model.sr)} Hz")
+        if scripted:
+            outputs.append(reconstruct_scripted(model_path, audio, seed, int(MAX_DELAY_SECONDS * rate)))
+        else:
+            outputs.append(reconstruct_file(model, audio, seed))
+        originals.append(audio)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if scripted:
+        outputs, alignment = aligned(originals, outputs, int(MAX_DELAY_SECONDS * rate), names=sources)
+        write_json({"model": str(model_path), **alignment}, out_dir / ALIGNMENT_RECORD)
+        log.info("%s: output delayed by %d samples (estimated), removed", model_path, alignment["delay_samples"])
+    written = []
+    for source, y in zip(sources, outputs):
         target = reconstruction_of(manifest, source, out_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
         sf.write(target, np.clip(y, -1, 1), rate, subtype="PCM_16")

@@ -19,10 +19,10 @@ system-deps:
 browser-deps: system-deps
 	-@envs/system-deps.sh --browser
 
-# The venv is rebuilt from the lock file whenever the lock or the package metadata changes.
+# The venv is re-synced from the lock file whenever the lock, the package metadata or this recipe changes.
 # Bytecode is compiled at install: with PYTHONDONTWRITEBYTECODE set (as in many CI images) every
 # process would otherwise recompile torch's sources on import, about 4.5 s per rule and per test.
-$(VENV)/.installed: envs/requirements.lock pyproject.toml
+$(VENV)/.installed: envs/requirements.lock pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python --require-hashes envs/requirements.lock

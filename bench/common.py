@@ -72,7 +72,8 @@ def measure(cmd: list[str], log: Path, cwd: Path = REPO, gpu_memory: bool = Fals
 
 def workflow_database(corpus: Path, work: Path, audio: dict, logs: Path, heldout: int = 0, seed: int = 1970,
                       threads: int | None = None) -> tuple[Measured, Measured]:
-    """The workflow's `ingest` then `preprocess` of the audio folder `corpus` into work/db, measured."""
+    """The workflow's `ingest` then `preprocess` of the audio folder `corpus` into work/db, measured
+    (`threads`: ingest's threads and preprocess's decoding workers, as the rules give them)."""
     flags = ["--sample-rate", str(audio["sample_rate"]), "--channels", str(audio["channels"]),
              "--n-signal", str(audio["n_signal"])]
     ingest = measure(["electone-rave", "ingest", "--source", str(corpus), "--out", str(work / "flac"),
@@ -80,7 +81,8 @@ def workflow_database(corpus: Path, work: Path, audio: dict, logs: Path, heldout
                       "--heldout", str(heldout), "--seed", str(seed), "--on-bad-input", "fail", *flags,
                       *(["--threads", str(threads)] if threads else [])], logs / "ingest.log")
     preprocess = measure(["electone-rave", "preprocess", "--manifest", str(work / "manifest.json"),
-                          "--out", str(work / "db"), *flags], logs / "preprocess.log")
+                          "--out", str(work / "db"), *flags, *(["--workers", str(threads)] if threads else [])],
+                         logs / "preprocess.log")
     return ingest, preprocess
 
 

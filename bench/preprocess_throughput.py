@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--files", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30.0, help="per file")
-    parser.add_argument("--threads", type=int, default=2, help="ingest's decoding threads")
+    parser.add_argument("--threads", type=int, default=2, help="ingest's decoding threads and preprocess's workers")
     args = parser.parse_args(argv)
     audio = workflow_config()["audio"]
     rate, channels, n_signal = str(audio["sample_rate"]), str(audio["channels"]), str(audio["n_signal"])

@@ -94,6 +94,14 @@ def test_a_seed_run_may_not_take_another_arms_name(config):
         expand_seeds({**config, "profile": "demo"})
 
 
+def test_a_run_may_not_be_named_like_another_runs_prior_export(config):
+    from electone_rave.config import expand_seeds
+    config["runs"]["electone_prior"] = dict(config["runs"]["electone_no_noise"])
+    with pytest.raises(ConfigError, match=r"runs/electone_prior: the run electone_prior would export to "
+                                          r"results/export/electone_prior.ts, where run electone's"):
+        expand_seeds({**config, "profile": "smoke"})
+
+
 def test_an_arm_may_train_longer_than_its_profile_under_one_profile_only(config):
     from electone_rave.config import arm_budget
     config["runs"]["electone"]["train_budget"] = {"full": {"max_steps": 3_000_000}}

@@ -1,8 +1,8 @@
-"""Checking that ffmpeg can read an audio file, before RAVE's preprocessing sees it.
+"""Checking that ffmpeg can read an audio file, before anything is trained on it.
 
-`rave preprocess` runs ffmpeg with `-loglevel panic`, so an unreadable file is silently skipped or
-hangs the pool. Every input is probed and fully decoded here first, and a failure names the file
-and ffmpeg's own reason.
+Ingest (and import-corpus) probe and fully decode every input here, and a failure names the file
+and ffmpeg's own reason: `rave preprocess` itself runs ffmpeg with `-loglevel panic`, so an
+unreadable file would be silently skipped or hang its pool.
 """
 
 from __future__ import annotations

@@ -405,7 +405,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--sample-rate", type=int, required=True)
     p.add_argument("--channels", type=int, required=True)
     p.add_argument("--n-signal", type=int, required=True)
-    p.add_argument("--timeout", type=float, default=3600.0, help="seconds before giving up on rave preprocess")
+    p.add_argument("--timeout", type=float, default=3600.0,
+                   help="seconds before giving up on rave preprocess (writer rave; it can hang on bad input)")
     p.add_argument("--ingest-report", type=Path, help="the ingest report to extend with database seconds")
     p.add_argument("--report", type=Path, help="where to write the preprocess report")
     p.add_argument("--writer", choices=("direct", "rave"), default="direct",

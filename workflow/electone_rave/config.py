@@ -269,6 +269,10 @@ def expand_seeds(config: dict) -> dict[str, dict]:
             if name in runs or (i and name in config["runs"]):
                 raise ConfigError(f"configs: runs/{arm}: seed {seed} makes the run {name!r}, which another arm names")
             runs[name] = {**spec, "corpus": arm_corpus(spec), "arm": arm, "seed": seed, "prior": spec["prior"] and i == 0}
+    for run, spec in runs.items():
+        if spec["prior"] and f"{run}_prior" in runs:
+            raise ConfigError(f"configs: runs/{runs[run + '_prior']['arm']}: the run {run}_prior would export to "
+                              f"results/export/{run}_prior.ts, where run {run}'s export with its prior goes; rename it")
     return runs
 
 

@@ -5,15 +5,18 @@ its workers finish (database_order.py then re-keys them). The workflow's trainin
 mono 16-bit FLAC at the training rate (rule ingest), so decoding them in-process gives the very
 samples RAVE's ffmpeg call produces; each file is decoded in a worker and its chunks are stored
 as RAVE's own AudioExample records under RAVE's keys, file by file. The result holds the same
-keys and values as stock preprocessing put in canonical order, and RAVE's metadata.yaml
-(tests/test_ingest.py compares the two).
+records (keys and values) as stock preprocessing put in canonical order, and RAVE's metadata.yaml
+(tests/test_ingest.py compares the two); data.mdb itself differs (LMDB records the map size).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import multiprocessing
 import sys
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import lmdb
@@ -51,7 +54,11 @@ def rave_audio_example():
         spec = importlib.util.spec_from_file_location(name, source)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]  # no half-loaded module left for a later import to find
+            raise
     return sys.modules[name].AudioExample
 
 
@@ -69,6 +76,21 @@ def put_all(env: lmdb.Environment, records: list[tuple[bytes, bytes]]) -> None:
             txn.put(key, value)
 
 
+def decoded_in_order(tasks: list[tuple[Path, int, int]], workers: int):
+    """Each file's chunks, in file order, decoded by `workers` processes at most 2 x workers files
+    ahead, so memory stays bounded on a long corpus. A worker that dies (out of memory, killed)
+    raises BrokenProcessPool here rather than leaving the stage waiting forever."""
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        remaining = iter(tasks)
+        pending = deque(pool.submit(decoded_chunks, task) for task in itertools.islice(remaining, 2 * workers))
+        while pending:
+            chunks = pending.popleft().result()
+            following = next(remaining, None)
+            if following is not None:
+                pending.append(pool.submit(decoded_chunks, following))
+            yield chunks
+
+
 def write_database(files: list[Path], out: Path, n_signal: int, sample_rate: int, channels: int = 1,
                    workers: int = 1) -> int:
     """Write every chunk of `files`, in order, into a new LMDB database at `out`; the chunk count."""
@@ -76,23 +98,25 @@ def write_database(files: list[Path], out: Path, n_signal: int, sample_rate: int
         raise ValueError("the direct writer stores mono audio; use preprocess writer `rave` for more channels")
     out.mkdir(parents=True)
     tasks = [(Path(path), n_signal, sample_rate) for path in files]
+    decoded = decoded_in_order(tasks, max(1, min(workers, len(tasks))))
+    # Taking the first file starts every worker (a fork pool starts them all at once) before the
+    # database is opened: an LMDB environment must not cross a fork.
+    first = next(decoded, [])
+    env = lmdb.open(str(out), map_size=MAP_SIZE)
     written = 0
-    # The workers are forked before the database is opened: an LMDB environment must not cross a fork.
-    with multiprocessing.get_context("fork").Pool(max(1, workers)) as pool:
-        decoded = pool.imap(decoded_chunks, tasks)  # in file order, decoded ahead by the workers
-        env = lmdb.open(str(out), map_size=MAP_SIZE)
-        try:
-            batch: list[tuple[bytes, bytes]] = []
-            for chunks in decoded:
-                for chunk in chunks:
-                    batch.append((f"{written:08d}".encode(), record(chunk, sample_rate, channels)))
-                    written += 1
-                    if len(batch) == COMMIT_EVERY:
-                        put_all(env, batch)
-                        batch = []
-            put_all(env, batch)
-        finally:
-            env.close()
+    try:
+        batch: list[tuple[bytes, bytes]] = []
+        for chunks in itertools.chain([first], decoded):
+            for chunk in chunks:
+                batch.append((f"{written:08d}".encode(), record(chunk, sample_rate, channels)))
+                written += 1
+                if len(batch) == COMMIT_EVERY:
+                    put_all(env, batch)
+                    batch = []
+        put_all(env, batch)
+    finally:
+        env.close()
+        decoded.close()
     (out / "lock.mdb").unlink(missing_ok=True)
     # RAVE's metadata.yaml, as its preprocess writes it (n_seconds from the last chunk's index).
     n_seconds = (n_signal * 2) / sample_rate * (written - 1) if written else 0

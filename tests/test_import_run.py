@@ -42,6 +42,15 @@ def repo_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def assert_import_refused(repo_copy: Path, source: Path, arm: str, message: str) -> None:
+    """import_run refuses, naming why, and leaves the config and data/imported as they were."""
+    config = repo_copy / "configs/config.yaml"
+    before = config.read_text()
+    with pytest.raises(ImportRunError, match=message):
+        import_run(source, arm, "electone", dvc=False, config_file=config, root=Path("data/imported"))
+    assert config.read_text() == before and not (repo_copy / "data/imported").exists()
+
+
 def test_the_furthest_checkpoint_is_imported_and_the_arm_added_with_the_comments_kept(repo_copy: Path, tmp_path: Path):
     source = rave_run_folder(tmp_path / "download", {"epoch_10.ckpt": 10, "best.ckpt": 6, "epoch_4.ckpt": 4})
     config = repo_copy / "configs/config.yaml"
@@ -73,11 +82,7 @@ def test_the_furthest_checkpoint_is_imported_and_the_arm_added_with_the_comments
 def test_a_folder_that_is_not_a_usable_run_is_refused_naming_why(repo_copy: Path, tmp_path: Path, make, message):
     source = rave_run_folder(tmp_path / "download", {"epoch_4.ckpt": 4})
     make(source)
-    config = repo_copy / "configs/config.yaml"
-    before = config.read_text()
-    with pytest.raises(ImportRunError, match=message):
-        import_run(source, "vintage", "electone", dvc=False, config_file=config, root=Path("data/imported"))
-    assert config.read_text() == before and not (repo_copy / "data/imported/vintage").exists()
+    assert_import_refused(repo_copy, source, "vintage", message)
 
 
 def test_an_arm_the_workflow_trains_is_never_replaced_by_an_import(repo_copy: Path, tmp_path: Path):
@@ -206,11 +211,7 @@ def test_a_ts_file_that_is_not_a_rave_export_is_refused_naming_why(repo_copy: Pa
         torch.jit.script(torch.nn.Identity()).save(str(source))
     else:
         source.write_bytes(content)
-    config = repo_copy / "configs/config.yaml"
-    before = config.read_text()
-    with pytest.raises(ImportRunError, match=message):
-        import_run(source, "vintage", "electone", dvc=False, config_file=config, root=Path("data/imported"))
-    assert config.read_text() == before and not (repo_copy / "data/imported/vintage").exists()
+    assert_import_refused(repo_copy, source, "vintage", message)
 
 
 def test_a_ts_without_a_prior_becomes_an_arm_without_one(repo_copy: Path, tmp_path: Path):
@@ -264,9 +265,4 @@ def test_adopting_a_ts_checks_its_rate_and_that_it_is_the_imported_file(tmp_path
 def test_a_ts_that_cannot_fit_the_workflow_is_refused_before_anything_is_copied(repo_copy: Path, tmp_path: Path,
                                                                                 make, message):
     (tmp_path / "download").mkdir()
-    config = repo_copy / "configs/config.yaml"
-    before = config.read_text()
-    with pytest.raises(ImportRunError, match=message):
-        import_run(make(tmp_path / "download"), "vintage_ts", "electone", dvc=False, config_file=config,
-                   root=Path("data/imported"))
-    assert config.read_text() == before and not (repo_copy / "data/imported").exists()
+    assert_import_refused(repo_copy, make(tmp_path / "download"), "vintage_ts", message)

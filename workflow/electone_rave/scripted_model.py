@@ -15,11 +15,11 @@ import shutil
 from pathlib import Path
 
 from . import provenance
+from .export import NN_TILDE_METHODS
 from .imported_run import SOURCE_RECORD, ImportRunError
 from .manifest import sha256_of
 
 SCRIPTED_FILE = "model.ts"
-NN_TILDE_METHODS = ("encode", "decode", "forward")
 
 
 def inspect_scripted(ts_file: Path) -> dict:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # System packages electone-rave needs outside Python: ffmpeg/ffprobe (rave preprocess decodes with
-# them) and Python 3.11 with venv; with --browser also Chromium, which the listening-page test drives.
+# them), rsync (the storage provider of profiles/kubernetes copies with it) and Python 3.11 with venv; with --browser also Chromium, which the listening-page test drives.
 # As root on Debian/Ubuntu this installs what is missing with apt; otherwise it names exactly what is
 # missing and how to install it, and fails.
 set -euo pipefail
@@ -11,12 +11,13 @@ if [ "${1:-}" = "--browser" ]; then
 fi
 command -v ffmpeg >/dev/null || missing_cmds+=(ffmpeg)
 command -v ffprobe >/dev/null || missing_cmds+=(ffprobe)
+command -v rsync >/dev/null || missing_cmds+=(rsync)
 command -v python3.11 >/dev/null || missing_cmds+=(python3.11)
 python3.11 -c 'import venv, ensurepip' 2>/dev/null || missing_cmds+=(python3.11-venv)
 
 [ ${#missing_cmds[@]} -eq 0 ] && exit 0
 
-declare -A debian_package=([ffmpeg]=ffmpeg [ffprobe]=ffmpeg [python3.11]=python3.11 [python3.11-venv]=python3.11-venv
+declare -A debian_package=([ffmpeg]=ffmpeg [ffprobe]=ffmpeg [rsync]=rsync [python3.11]=python3.11 [python3.11-venv]=python3.11-venv
                           [chromium]=chromium)
 packages=$(for c in "${missing_cmds[@]}"; do echo "${debian_package[$c]}"; done | sort -u | tr '\n' ' ')
 

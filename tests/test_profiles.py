@@ -1,4 +1,4 @@
-"""Each execution profile (one machine, one GPU, SLURM) plans the whole chain: dry runs."""
+"""Each execution profile (one machine, one GPU, SLURM, Kubernetes) plans the whole chain: dry runs."""
 
 from __future__ import annotations
 
@@ -15,12 +15,19 @@ def workspace(tmp_path_factory) -> Path:
     return make_workspace(tmp_path_factory.mktemp("profiles"), "smoke")
 
 
-@pytest.mark.parametrize("profile", ["profiles/default", "profiles/gpu", "profiles/slurm"])
-def test_the_profile_plans_the_chain_with_a_gpu_per_training(workspace: Path, profile: str):
-    planned = run(["snakemake", "-n", "--profile", profile], workspace).stdout
+@pytest.mark.parametrize("profile", ["profiles/default", "profiles/gpu", "profiles/slurm", "profiles/kubernetes"])
+def test_the_profile_plans_the_chain_with_a_gpu_per_training(workspace: Path, profile: str, tmp_path: Path):
+    # The Kubernetes profile keeps every file on a volume mounted at its storage prefix; here, a folder.
+    storage = ["--default-storage-prefix", str(tmp_path)] if profile == "profiles/kubernetes" else []
+    planned = run(["snakemake", "-n", "--profile", profile, *storage], workspace).stdout
     assert "rule paper:" in planned
     train_jobs = [job.split("\n[")[0] for job in planned.split("rule train:")[1:]]  # up to the next job's date
     assert len(train_jobs) == 4 and all("gpu=1" in block for block in train_jobs)
+    if storage:
+        assert all("gpu_manufacturer=nvidia" in block for block in train_jobs)  # the plugin's nvidia.com/gpu
+        assert f"{tmp_path}/results/train/electone/model.ckpt (send to storage)" in planned
+        assert "configs/gin/electone_v2_noise.gin" in planned  # travels with the sources, not from storage
+        assert f"{tmp_path}/configs" not in planned
 
 
 def test_a_container_image_is_a_config_value(workspace: Path):

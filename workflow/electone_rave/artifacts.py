@@ -9,17 +9,24 @@ from . import provenance
 from .manifest import sha256_of, write_json
 
 
+# Snakemake's marker in each directory output: a timestamp, not an artefact (its hash changes every run).
+SNAKEMAKE_MARKER = ".snakemake_timestamp"
+
+
 def expand(path: Path) -> list[Path]:
-    return sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    if not path.is_dir():
+        return [path]
+    return sorted(p for p in path.rglob("*") if p.is_file() and p.name != SNAKEMAKE_MARKER)
 
 
-def build(artefacts: dict[str, list[str]], profile: str, seed: int, out: Path) -> dict:
-    """artefacts maps a rule name to the output paths (files or directories) it produced."""
+def build(artefacts: dict[str, list[str]], profile: str, seed: int, out: Path, root: Path = Path(".")) -> dict:
+    """artefacts maps a rule name to the output paths (files or directories) it produced, relative
+    to root (where the job sees the workflow's folder; a storage provider's local folder)."""
     rows = []
     for rule, paths in sorted(artefacts.items()):
         for path in paths:
-            for f in expand(Path(path)):
-                rows.append({"path": f.as_posix(), "rule": rule, "bytes": f.stat().st_size,
+            for f in expand(root / path):
+                rows.append({"path": f.relative_to(root).as_posix(), "rule": rule, "bytes": f.stat().st_size,
                              "sha256": sha256_of(f)})
     manifest = {"profile": profile, "seed": seed, "git_commit": provenance.git_commit(),
                 "versions": provenance.versions(), "created_utc": provenance.now(),

@@ -200,7 +200,7 @@ def cmd_manifest(a):
     for item in a.artefact:
         rule, _, path = item.partition("=")
         artefacts.setdefault(rule, []).append(path)
-    build(artefacts, a.profile, a.seed, a.out)
+    build(artefacts, a.profile, a.seed, a.out, a.root)
 
 
 def cmd_reconstruct(a):
@@ -459,7 +459,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", required=True)
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--artefact", nargs="+", required=True, help="RULE=PATH")
+    p.add_argument("--artefact", nargs="+", required=True, help="RULE=PATH, PATH relative to --root")
+    p.add_argument("--root", type=Path, default=Path("."),
+                   help="the workflow's folder as the job sees it (a storage provider's local folder)")
     p.set_defaults(func=cmd_manifest)
 
     p = sub.add_parser("reconstruct", help="reconstruct a corpus's held-out files with a trained run")

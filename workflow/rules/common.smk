@@ -30,6 +30,27 @@ SOURCE_CORPORA = sorted({member for corpus in CORPORA for member in members(corp
 UNION_CORPORA = [corpus for corpus in CORPORA if corpus not in SOURCE_CORPORA]
 
 
+def pattern(output):
+    """A rule's output path pattern (or list of them), as written in the rule, for expand().
+
+    With a default storage provider (profiles/kubernetes) rules.<name>.output holds each file's
+    storage object, which expand() refuses; Snakemake's RuleProxy means to strip it but compares
+    the object's local path with the storage prefix (snakemake 9.27.1), so it never does."""
+    if not isinstance(output, str):
+        return [pattern(item) for item in output]
+    if not output.is_storage:
+        return output
+    prefix = (workflow.storage_settings.default_storage_prefix or "").rstrip("/")
+    query = output.storage_object.query
+    return query[len(prefix) + 1:] if prefix else query
+
+
+def repository_files(paths):
+    """Files of this repository as inputs: under a default storage provider they travel with the
+    workflow's sources (git ls-files) instead of being looked up in storage."""
+    return [local(path) for path in paths]
+
+
 def one_of(names):
     """A wildcard pattern matching exactly these names (none: a pattern that matches nothing)."""
     return "|".join(map(re.escape, names)) or "(?!)"
@@ -70,7 +91,7 @@ def corpus_source(wildcards):
 def committed_corpus_manifest(wildcards):
     """data/raw/<corpus>.manifest.json when the profile reads a real corpus that has one."""
     expected = manifest_path(wildcards.corpus)
-    return [expected.as_posix()] if PROFILE["corpus"]["source"] == "raw" and expected.is_file() else []
+    return repository_files([expected.as_posix()]) if PROFILE["corpus"]["source"] == "raw" and expected.is_file() else []
 
 
 def expect_flag(wildcards):
@@ -110,12 +131,19 @@ def reconstruction_inputs(wildcards):
     return [f"results/train/{wildcards.run}/model.ckpt", f"results/train/{wildcards.run}/config.gin"]
 
 
-def reconstruction_source(wildcards):
-    return f"results/export/{wildcards.run}.ts" if wildcards.run in SCRIPTED_RUNS else f"results/train/{wildcards.run}"
+def reconstruction_source(wildcards, input):
+    """What `electone-rave reconstruct --run` takes: the imported .ts, or the run's folder."""
+    model = input.model[0]
+    return model if wildcards.run in SCRIPTED_RUNS else parent(model)
 
 
 def run_db(wildcards):
     return f"results/preprocess/{run_corpus(wildcards)}"
+
+
+def run_audio(wildcards):
+    """The ingested folders a run's manifest points into (its held-out and training audio)."""
+    return [f"data/corpora/{member}" for member in members(run_corpus(wildcards))]
 
 
 def run_manifest(wildcards):
@@ -124,7 +152,7 @@ def run_manifest(wildcards):
 
 def run_gin_files(wildcards):
     """The run's gin files of this repository (inputs); configs RAVE ships are named in the command."""
-    return project_files(RUN_SPECS[wildcards.run]["gin"])
+    return repository_files(project_files(RUN_SPECS[wildcards.run]["gin"]))
 
 
 def run_gin_stack(wildcards):
@@ -164,35 +192,39 @@ def artefacts():
     Called from manifest.smk, after the rules it names are defined."""
     demo = PROFILE["corpus"]["source"] == "demo"
     return {
-        "demo_corpus": expand(list(rules.demo_corpus.output), corpus=SOURCE_CORPORA) if demo else [],
-        "ingest": expand(list(rules.ingest.output), corpus=SOURCE_CORPORA),
-        "union_corpus": expand(list(rules.union_corpus.output), corpus=UNION_CORPORA),
-        "preprocess": expand(list(rules.preprocess.output), corpus=CORPORA),
-        "train": expand(list(rules.train.output), run=TRAINED_RUNS),
-        "adopt_run": expand(list(rules.adopt_run.output), run=IMPORTED_RUNS),
-        "prior": expand(list(rules.prior.output), run=PRIOR_TRAINED_RUNS),
-        "export": expand(rules.export.output, run=CHECKPOINT_RUNS),
-        "export_with_prior": expand(rules.export_with_prior.output, run=PRIOR_TRAINED_RUNS),
-        "adopt_scripted": expand(list(rules.adopt_scripted.output), run=SCRIPTED_RUNS),
-        "adopt_scripted_prior": expand(rules.adopt_scripted_prior.output, run=SCRIPTED_PRIOR_RUNS),
-        "scalars": expand(list(rules.scalars.output), run=CURVE_RUNS, stage="train")
-        + expand(list(rules.scalars.output), run=PRIOR_TRAINED_RUNS, stage="prior"),
-        "reconstruct": expand(rules.reconstruct.output, run=RUNS),
-        "evaluate_reconstructions": expand(rules.evaluate_reconstructions.output, run=RUNS),
-        "generate_prior": expand(rules.generate_prior.output, run=PRIOR_RUNS),
-        "evaluate_prior": expand(rules.evaluate_prior.output, run=PRIOR_RUNS),
-        "realtime": expand(rules.realtime.output, run=RUNS),
-        "ablation": list(rules.ablation.output),
-        "replication": list(rules.replication.output),
-        "effective_config": list(rules.effective_config.output),
-        "figure_training_curves": list(rules.figure_training_curves.output),
-        "figure_spectrograms": list(rules.figure_spectrograms.output),
-        "figure_ablation": list(rules.figure_ablation.output),
-        "paper_numbers": list(rules.paper_numbers.output),
-        "paper": list(rules.paper.output),
-        "generate_prior_sweep": expand(rules.generate_prior_sweep.output, run=PRIOR_RUNS),
-        "listening_page": list(rules.listening_page.output),
+        "demo_corpus": expand(pattern(rules.demo_corpus.output), corpus=SOURCE_CORPORA) if demo else [],
+        "ingest": expand(pattern(rules.ingest.output), corpus=SOURCE_CORPORA),
+        "union_corpus": expand(pattern(rules.union_corpus.output), corpus=UNION_CORPORA),
+        "preprocess": expand(pattern(rules.preprocess.output), corpus=CORPORA),
+        "train": expand(pattern(rules.train.output), run=TRAINED_RUNS),
+        "adopt_run": expand(pattern(rules.adopt_run.output), run=IMPORTED_RUNS),
+        "prior": expand(pattern(rules.prior.output), run=PRIOR_TRAINED_RUNS),
+        "export": expand(pattern(rules.export.output), run=CHECKPOINT_RUNS),
+        "export_with_prior": expand(pattern(rules.export_with_prior.output), run=PRIOR_TRAINED_RUNS),
+        "adopt_scripted": expand(pattern(rules.adopt_scripted.output), run=SCRIPTED_RUNS),
+        "adopt_scripted_prior": expand(pattern(rules.adopt_scripted_prior.output), run=SCRIPTED_PRIOR_RUNS),
+        "scalars": expand(pattern(rules.scalars.output), run=CURVE_RUNS, stage="train")
+        + expand(pattern(rules.scalars.output), run=PRIOR_TRAINED_RUNS, stage="prior"),
+        "reconstruct": expand(pattern(rules.reconstruct.output), run=RUNS),
+        "evaluate_reconstructions": expand(pattern(rules.evaluate_reconstructions.output), run=RUNS),
+        "generate_prior": expand(pattern(rules.generate_prior.output), run=PRIOR_RUNS),
+        "evaluate_prior": expand(pattern(rules.evaluate_prior.output), run=PRIOR_RUNS),
+        "realtime": expand(pattern(rules.realtime.output), run=RUNS),
+        "ablation": pattern(rules.ablation.output),
+        "replication": pattern(rules.replication.output),
+        "effective_config": pattern(rules.effective_config.output),
+        "figure_training_curves": pattern(rules.figure_training_curves.output),
+        "figure_spectrograms": pattern(rules.figure_spectrograms.output),
+        "figure_ablation": pattern(rules.figure_ablation.output),
+        "paper_numbers": pattern(rules.paper_numbers.output),
+        "paper": pattern(rules.paper.output),
+        "generate_prior_sweep": expand(pattern(rules.generate_prior_sweep.output), run=PRIOR_RUNS),
+        "listening_page": pattern(rules.listening_page.output),
     }
+
+
+def artefact_paths():
+    return [path for paths in artefacts().values() for path in paths]
 
 
 def artefact_flags():
@@ -201,7 +233,23 @@ def artefact_flags():
 
 def name_path_flags(names, paths):
     """NAME=PATH arguments for a command that needs to know which input is whose."""
+    names, paths = list(names), list(paths)
+    assert len(names) == len(paths), (names, paths)
     return " ".join(f"{name}={path}" for name, path in zip(names, paths))
+
+
+def parent(path):
+    """The folder of an input or output file. Commands take folders this way, never as literal
+    paths: under a default storage provider a job sees its files under the storage's local folder."""
+    return Path(path).parent.as_posix()
+
+
+def job_root(local_path, logical_path):
+    """Where a job sees the workflow's folder: "." on a shared filesystem, the storage's local folder
+    (.snakemake/storage/<provider>/<prefix>) under a default storage provider."""
+    local_path, logical_path = str(local_path), str(logical_path)
+    assert local_path.endswith(logical_path), (local_path, logical_path)
+    return local_path[: len(local_path) - len(logical_path)] or "."
 
 
 def all_cores(wildcards):

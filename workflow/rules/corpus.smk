@@ -47,8 +47,8 @@ rule union_corpus:
     """Several corpora as one training corpus (an arm with `corpus: [a, b]`): the members' manifests
     and ingest reports merged, each file under its member's folder and keeping its split."""
     input:
-        manifests=member_files(rules.ingest.output.manifest),
-        reports=member_files(rules.ingest.output.report),
+        manifests=member_files(pattern(rules.ingest.output.manifest)),
+        reports=member_files(pattern(rules.ingest.output.report)),
     output:
         manifest="data/manifests/{corpus}.json",
         report="results/ingest/{corpus}.json",

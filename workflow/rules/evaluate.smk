@@ -7,6 +7,7 @@ rule reconstruct:
     input:
         model=reconstruction_inputs,
         manifest=run_manifest,
+        audio=run_audio,
     output:
         directory("results/audio/{run}/reconstructions"),
     params:
@@ -24,6 +25,7 @@ rule evaluate_reconstructions:
     input:
         reconstructions=rules.reconstruct.output,
         manifest=run_manifest,
+        audio=run_audio,
     output:
         "results/eval/{run}/reconstruction.json",
     log:
@@ -55,6 +57,7 @@ rule evaluate_prior:
     input:
         generations=rules.generate_prior.output,
         manifest=run_manifest,
+        audio=run_audio,
     output:
         "results/eval/{run}/prior.json",
     log:
@@ -85,8 +88,8 @@ rule realtime:
 rule replication:
     """The baseline replication as a check: RAVE's reference training behaviour, pass or fail."""
     input:
-        scalars=expand(rules.scalars.output.csv, run=config["replication"]["run"], stage="train"),
-        summary=expand(rules.scalars.output.json, run=config["replication"]["run"], stage="train"),
+        scalars=expand(pattern(rules.scalars.output.csv), run=config["replication"]["run"], stage="train"),
+        summary=expand(pattern(rules.scalars.output.json), run=config["replication"]["run"], stage="train"),
     output:
         "results/eval/replication.json",
     params:

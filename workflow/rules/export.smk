@@ -14,7 +14,7 @@ rule export:
     wildcard_constraints:
         run=one_of(CHECKPOINT_RUNS),
     params:
-        run=rules.train.params.out,
+        run=lambda wildcards, input: parent(input.ckpt),
         flags=EXPORT_FLAGS,
     log:
         "results/logs/export/{run}.log",
@@ -35,8 +35,8 @@ rule export_with_prior:
     wildcard_constraints:
         run=one_of(PRIOR_TRAINED_RUNS),
     params:
-        run=rules.train.params.out,
-        prior=rules.prior.params.out,
+        run=lambda wildcards, input: parent(input.ckpt),
+        prior=lambda wildcards, input: parent(input.prior),
         flags=EXPORT_FLAGS,
     log:
         "results/logs/export_with_prior/{run}.log",

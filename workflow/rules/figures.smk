@@ -18,29 +18,28 @@ SPECTRO_PRIOR_RUN = PRIOR_RUNS[0]
 rule ablation:
     """The noise ablation: each pair's reconstruction metrics with and without the noise generator."""
     input:
-        expand(rules.evaluate_reconstructions.output, run=ABLATION_RUNS),
+        expand(pattern(rules.evaluate_reconstructions.output), run=ABLATION_RUNS),
     output:
         "results/eval/ablation.json",
     params:
         pairs=" ".join(ablation_pair(p) for p in config["ablation"]),
+        eval_dir=lambda wildcards, input: parent(parent(input[0])),  # holds <run>/reconstruction.json
     log:
         "results/logs/ablation.log",
     shell:
-        "electone-rave ablation --pair {params.pairs} --eval-dir results/eval --out {output} > {log} 2>&1"
+        "electone-rave ablation --pair {params.pairs} --eval-dir {params.eval_dir} --out {output} > {log} 2>&1"
 
 
 rule figure_training_curves:
     """Figure: pred_real, pred_fake, both spectral distances, feature matching, adversarial, validation."""
     input:
-        csv=expand(rules.scalars.output.csv, run=CURVE_RUNS, stage="train"),
-        json=expand(rules.scalars.output.json, run=CURVE_RUNS, stage="train"),
+        csv=expand(pattern(rules.scalars.output.csv), run=CURVE_RUNS, stage="train"),
+        json=expand(pattern(rules.scalars.output.json), run=CURVE_RUNS, stage="train"),
     output:
         png=report("results/figures/training_curves.png", category="Training"),
         pdf="results/figures/training_curves.pdf",
     params:
-        runs=" ".join(f"{run}={csv},{js}" for run, csv, js in zip(CURVE_RUNS,
-            expand(rules.scalars.output.csv, run=CURVE_RUNS, stage="train"),
-            expand(rules.scalars.output.json, run=CURVE_RUNS, stage="train"))),
+        runs=lambda wildcards, input: name_path_flags(CURVE_RUNS, map(",".join, zip(input.csv, input.json))),
     log:
         "results/logs/figures/training_curves.log",
     shell:
@@ -51,6 +50,7 @@ rule figure_spectrograms:
     """Figure: a held-out Electone-like file, its reconstructions with and without noise, a prior generation."""
     input:
         manifest=f"data/manifests/{SPECTRO_PAIR['corpus']}.json",
+        audio=[f"data/corpora/{member}" for member in members(SPECTRO_PAIR["corpus"])],
         with_noise=f"results/audio/{SPECTRO_PAIR['with_noise']}/reconstructions",
         without_noise=f"results/audio/{SPECTRO_PAIR['without_noise']}/reconstructions",
         prior=f"results/audio/{SPECTRO_PRIOR_RUN}/prior",

@@ -1,15 +1,16 @@
 rule manifest:
     """results/manifest.json: every artefact with its sha256, the profile, commit and versions."""
     input:
-        [path for paths in artefacts().values() for path in paths],
+        artefact_paths(),
     output:
         "results/manifest.json",
     params:
         artefacts=artefact_flags(),
+        root=lambda wildcards, input: job_root(input[0], artefact_paths()[0]),
         profile=config["profile"],
         seed=config["seed"],
     log:
         "results/logs/manifest.log",
     shell:
-        "electone-rave manifest --profile {params.profile} --seed {params.seed} --out {output}"
+        "electone-rave manifest --profile {params.profile} --seed {params.seed} --root {params.root} --out {output}"
         " --artefact {params.artefacts} > {log} 2>&1"

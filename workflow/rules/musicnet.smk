@@ -9,10 +9,11 @@ rule download_musicnet:
         api=musicnet_source().get("api"),
         record=musicnet_source().get("record"),
         pins=musicnet_pin_flags(),
+        out=lambda wildcards, output: parent(output.archive),
     log:
         "results/logs/download_musicnet.log",
     shell:
-        "electone-rave download-musicnet --out data/downloads/musicnet --record {params.record}"
+        "electone-rave download-musicnet --out {params.out} --record {params.record}"
         " --url {params.url} --api {params.api} {params.pins} > {log} 2>&1"
 
 

@@ -4,7 +4,7 @@ rule prior:
         model=rules.train.output.ckpt,
         model_gin=rules.train.output.gin,
         db=run_db,
-        gin=config["prior"]["gin"],
+        gin=repository_files(config["prior"]["gin"]),
     output:
         ckpt="results/prior/{run}/model.ckpt",
         gin="results/prior/{run}/config.gin",
@@ -13,8 +13,8 @@ rule prior:
     wildcard_constraints:
         run=one_of(PRIOR_TRAINED_RUNS),
     params:
-        model=rules.train.params.out,
-        out="results/prior/{run}",
+        model=lambda wildcards, input: parent(input.model),
+        out=lambda wildcards, output: parent(output.ckpt),
         work="results/checkpoints/prior/{run}",
         budget=budget_flags("prior"),
         n_signal=config["audio"]["n_signal"],

@@ -9,7 +9,7 @@ rule train:
         tensorboard=directory("results/train/{run}/tensorboard"),
         provenance="results/train/{run}/provenance.json",
     params:
-        out="results/train/{run}",
+        out=lambda wildcards, output: parent(output.ckpt),
         work="results/checkpoints/train/{run}",
         gin=run_gin_stack,
         budget=lambda wildcards: budget_flags("train", wildcards.run),
@@ -41,7 +41,7 @@ rule adopt_run:
     wildcard_constraints:
         run=one_of(IMPORTED_RUNS),
     params:
-        out="results/train/{run}",
+        out=lambda wildcards, output: parent(output.ckpt),
         sample_rate=config["audio"]["sample_rate"],
     log:
         "results/logs/adopt_run/{run}.log",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import subprocess
+
 import numpy as np
 import pytest
 import soundfile as sf
 
 from conftest import run
-from electone_rave.audio_check import BadAudioError, probe
+from electone_rave.audio_check import BadAudioError, decode, probe, read_pcm16_wav
 from electone_rave.demo_corpus import generate_corpus
 from electone_rave.manifest import build_manifest, write_json
 
@@ -23,6 +25,30 @@ def corpus(tmp_path: Path) -> Path:
 def test_probe_reads_a_good_file(corpus: Path):
     info = probe(corpus / "chamber_000.wav")
     assert (info.sample_rate, info.channels, info.frames) == (44100, 1, 44100)
+
+
+def ffmpeg_s16le(path: Path, channels: int) -> np.ndarray:
+    decoded = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0",
+                              "-f", "s16le", "-acodec", "pcm_s16le", "-"], capture_output=True, check=True)
+    return np.frombuffer(decoded.stdout, dtype="<i2").reshape(-1, channels)
+
+
+@pytest.mark.parametrize("channels, rate", [(1, 44100), (2, 48000)])
+def test_a_16_bit_wav_read_in_process_gives_ffmpegs_samples(tmp_path: Path, channels: int, rate: int):
+    wav = tmp_path / "take.wav"
+    noise = np.random.default_rng(channels).standard_normal((rate // 2, channels)) * 0.3
+    sf.write(wav, np.clip(noise, -1, 1), rate, subtype="PCM_16")
+    assert read_pcm16_wav(wav) is not None  # the in-process path, not ffmpeg, is what is compared
+    info, samples = decode(wav)
+    assert (info.sample_rate, info.channels, info.frames) == (rate, channels, rate // 2)
+    np.testing.assert_array_equal(samples, ffmpeg_s16le(wav, channels))
+
+
+@pytest.mark.parametrize("subtype", ["PCM_24", "FLOAT", "PCM_U8"])
+def test_other_wavs_are_left_to_ffmpeg(tmp_path: Path, subtype: str):
+    wav = tmp_path / "take.wav"
+    sf.write(wav, np.zeros((100, 1)) + 0.1, 44100, subtype=subtype)
+    assert read_pcm16_wav(wav) is None
 
 
 @pytest.mark.parametrize("content, reason", [

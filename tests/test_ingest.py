@@ -93,6 +93,15 @@ def test_kept_files_are_mono_16_bit_flac_at_the_training_rate(skipped_run):
     assert (out / "Électone täpe 1.flac").is_file()
 
 
+def test_accepted_files_keep_their_samples_exactly(skipped_run, messy_folder: Path):
+    report, out = skipped_run
+    for row in report["files"]:
+        if row["status"] == "accepted":  # a 16-bit WAV written by libsndfile, a FLAC by ffmpeg
+            original, _ = sf.read(messy_folder / row["file"], dtype="int16")
+            written, _ = sf.read(out / row["output"], dtype="int16")
+            np.testing.assert_array_equal(written, original, err_msg=row["file"])
+
+
 def test_conversion_is_byte_identical_when_repeated(skipped_run, messy_folder: Path, tmp_path: Path):
     _, first = skipped_run
     ingest(messy_folder, tmp_path / "again", TARGET, on_bad_input="skip")

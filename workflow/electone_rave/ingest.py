@@ -1,8 +1,9 @@
 """Turning a folder of audio of unknown quality into a corpus the workflow trains on.
 
-Every file under the source folder is decoded completely by ffmpeg and judged. Accepted files are
-written by ffmpeg as 16-bit FLAC at the training sample rate and channel count (RAVE's own
-preprocessing decodes to 16-bit too, so nothing it would see is lost). Bad files either fail the
+Every file under the source folder is decoded completely (audio_check.decode: ffmpeg, or in-process
+for a plain 16-bit WAV) and judged. Accepted files are written as 16-bit FLAC at the training sample
+rate and channel count (RAVE's own preprocessing decodes to 16-bit too, so nothing it would see is
+lost): by libsndfile straight from a 16-bit WAV that needs no conversion, by ffmpeg otherwise. Bad files either fail the
 run, all of them named with their reasons (`on_bad_input: fail`), or are skipped with the reason
 recorded (`skip`). The report lists every file found and what became of it.
 """
@@ -18,8 +19,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 
-from .audio_check import BadAudioError, decode, require_ffmpeg
+from .audio_check import BadAudioError, decode, read_pcm16_wav, require_ffmpeg
 from .manifest import AUDIO_EXTENSIONS
 
 log = logging.getLogger(__name__)
@@ -99,8 +101,14 @@ def output_names(names: list[str]) -> dict[str, str]:
 
 
 def convert(source: Path, dest: Path, target: Target) -> None:
-    """ffmpeg to 16-bit FLAC; bitexact flags and no metadata make the bytes depend on the audio only."""
+    """To 16-bit FLAC, the bytes depending on the audio only: libsndfile for a 16-bit WAV already at
+    the target rate and channels (its samples as they are), ffmpeg with bitexact flags and no
+    metadata for anything to resample, mix down or decode."""
     dest.parent.mkdir(parents=True, exist_ok=True)
+    plain_wav = read_pcm16_wav(source)
+    if plain_wav is not None and (plain_wav[0].sample_rate, plain_wav[0].channels) == (target.sample_rate, target.channels):
+        sf.write(dest, plain_wav[1], target.sample_rate, format="FLAC", subtype="PCM_16")
+        return
     done = subprocess.run(
         ["ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", str(source), "-map", "0:a:0",
          "-ac", str(target.channels), "-ar", str(target.sample_rate), "-sample_fmt", "s16",

@@ -1,15 +1,17 @@
 """The chain as profiles/kubernetes runs it: every file through a storage provider, not the workspace.
 
-A Kubernetes pod shares no filesystem with Snakemake, so each job sees its inputs and outputs under
-the storage's local folder (.snakemake/storage/fs/<prefix>/...), never at results/... . Running the
-smoke chain here with the same storage provider (snakemake-storage-plugin-fs, a folder standing for
-the profile's volume) checks that every command takes its paths from its inputs and outputs and that
-the workflow's own files travel with its sources.
+A Kubernetes pod shares no filesystem with Snakemake: it starts from the workflow's sources alone
+(git ls-files), fetches its job's declared inputs from storage into .snakemake/storage/fs/<prefix>/,
+runs the job there and stores its outputs. The smoke chain runs here with the profile's storage
+provider (snakemake-storage-plugin-fs, a folder standing for its volume); then jobs that read
+folders, manifests' audio or other rules' files are run again the way a pod runs them, each in a
+fresh clone of the workspace, so a file a command reads without declaring it is missing there.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -35,7 +37,9 @@ def test_every_result_lands_in_storage_and_none_in_the_workspace(stored_chain):
         assert (store / target).is_file(), target
     # Besides the repository's own README, only RAVE's resumable checkpoints (no rule's outputs) stay.
     assert sorted(p.name for p in (workspace / "results").iterdir()) == ["README.md", "checkpoints"]
-    assert not (workspace / "paper" / "electone-rave.pdf").exists()
+    tracked = set(run(["git", "ls-files", "data", "paper"], workspace).stdout.split())
+    assert {p.relative_to(workspace).as_posix() for folder in ("data", "paper")
+            for p in (workspace / folder).rglob("*") if p.is_file()} == tracked
 
 
 def test_the_manifest_names_artefacts_by_their_workflow_paths(stored_chain):
@@ -53,3 +57,25 @@ def test_the_paper_numbers_come_from_the_stored_results(stored_chain):
     numbers = json.loads((store / "results/paper/numbers.json").read_text())
     assert {run["run"] for run in numbers["runs"]} >= {"baseline", "electone", "electone_no_noise"}
     assert numbers["ablation"]["pairs"]
+
+
+# Jobs whose commands read folders or files beyond a single input: each must find everything it
+# reads among its declared inputs.
+POD_JOBS = ["export_with_prior:run=electone", "reconstruct:run=electone", "evaluate_reconstructions:run=electone",
+            "evaluate_prior:run=electone", "figure_training_curves:", "figure_spectrograms:", "ablation:",
+            "paper_numbers:", "paper:", "listening_page:", "manifest:"]
+
+
+@pytest.mark.parametrize("job", POD_JOBS)
+def test_a_job_runs_alone_from_the_sources_and_storage_as_in_a_pod(stored_chain, tmp_path: Path, job: str):
+    workspace, store = stored_chain
+    pod = tmp_path / "pod"
+    run(["git", "clone", "-q", str(workspace), str(pod)], tmp_path)
+    # What the Kubernetes executor runs in each pod, less the source archive it unpacks first.
+    rule = job.split(":")[0]
+    done = run(["snakemake", "--target-jobs", job, "--allowed-rules", rule, "--mode", "remote", "--force",
+                "--nolock", "--cores", "all",
+                "--shared-fs-usage", "none", "--default-storage-provider", "fs", "--default-storage-prefix", str(store)],
+               pod)
+    ran = set(re.findall(r"^(?:local)?rule (\w+):", done.stdout + done.stderr, flags=re.M))
+    assert ran == {rule}

@@ -72,14 +72,16 @@ def chunks_per_file(seconds: float, config: dict) -> int:
     return math.floor(seconds * config["audio"]["sample_rate"] / chunk_samples(config["audio"]["n_signal"]))
 
 
-def raw_corpus_folder(corpus: str) -> str:
-    """data/raw/<corpus>, which the user provides (import or dvc pull) when the profile reads real data."""
+def raw_corpus_folder(corpus: str, root: Path | None = Path(".")) -> str:
+    """data/raw/<corpus>, which the user provides (import or dvc pull) when the profile reads real data,
+    checked under root (the checkout, or a storage volume; None: not checkable here)."""
     folder = RAW_DATA / corpus
-    if not folder.is_dir():
+    if root is not None and not (root / folder).is_dir():
         raise ConfigError(
-            f"{folder}: no audio folder for corpus {corpus!r}. Import yours with "
+            f"{root / folder}: no audio folder for corpus {corpus!r}. Import yours with "
             f"`electone-rave import-corpus SOURCE_FOLDER --corpus {corpus}`, or `dvc pull {folder}.dvc` "
-            "from your own DVC remote (README: Run on the real data)")
+            "from your own DVC remote (README: Run on the real data); under a storage provider, "
+            "copy it to the same path in storage")
     return folder.as_posix()
 
 

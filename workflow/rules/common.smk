@@ -85,7 +85,17 @@ def corpus_source(wildcards):
         return f"data/demo/{wildcards.corpus}"
     if config["corpora"][wildcards.corpus].get("musicnet"):
         return "data/raw/musicnet"  # made by the extract_musicnet rule
-    return raw_corpus_folder(wildcards.corpus)
+    return raw_corpus_folder(wildcards.corpus, data_root())
+
+
+def data_root():
+    """Where a private corpus folder is looked for while the DAG is built: this checkout; under a
+    filesystem storage provider (profiles/kubernetes) its volume, which every pod mounts too; under
+    object storage nowhere (Snakemake then reports a missing input itself)."""
+    provider = workflow.storage_settings.default_storage_provider
+    if provider is None:
+        return Path(".")
+    return Path(workflow.storage_settings.default_storage_prefix) if provider == "fs" else None
 
 
 def committed_corpus_manifest(wildcards):

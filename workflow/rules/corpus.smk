@@ -32,7 +32,7 @@ rule ingest:
         on_bad_input=config["ingest"]["on_bad_input"],
         audio=audio_flags(),
         expect=expect_flag,
-    threads: workflow.cores
+    threads: all_cores  # decoding threads
     log:
         "results/logs/ingest/{corpus}.log",
     benchmark:

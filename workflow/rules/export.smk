@@ -30,6 +30,7 @@ rule export_with_prior:
         ckpt=rules.train.output.ckpt,
         gin=rules.train.output.gin,
         prior=rules.prior.output.ckpt,
+        prior_gin=rules.prior.output.gin,  # rave export reads it beside the checkpoint
     output:
         "results/export/{run}_prior.ts",
     wildcard_constraints:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import struct
 import subprocess
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 import soundfile as sf
 
 from conftest import run
-from electone_rave.audio_check import BadAudioError, decode, probe, read_pcm16_wav
+from electone_rave.audio_check import SPDIF_SYNC, BadAudioError, decode, probe, read_pcm16_wav
 from electone_rave.demo_corpus import generate_corpus
 from electone_rave.manifest import build_manifest, write_json
 
@@ -49,6 +50,44 @@ def test_other_wavs_are_left_to_ffmpeg(tmp_path: Path, subtype: str):
     wav = tmp_path / "take.wav"
     sf.write(wav, np.zeros((100, 1)) + 0.1, 44100, subtype=subtype)
     assert read_pcm16_wav(wav) is None
+
+
+def riff_wav(data: bytes, channels: int = 1, rate: int = 44100, before_data: bytes = b"") -> bytes:
+    """A 16-bit PCM WAV written byte by byte, so that it can be wrong in exactly one way."""
+    fmt = struct.pack("<HHIIHH", 1, channels, rate, rate * channels * 2, channels * 2, 16)
+    body = (b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + before_data
+            + b"data" + struct.pack("<I", len(data)) + data + b"\0" * (len(data) % 2))
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+SAMPLES = (np.sin(np.arange(4410) / 7) * 8000).astype("<i2").tobytes()
+
+
+@pytest.mark.parametrize("name, content", [
+    ("partial frame", SAMPLES + b"\x01"),  # wave would drop the odd byte; ffmpeg refuses the packet
+    ("zero rate", riff_wav(SAMPLES, rate=0)),
+    ("chunk larger than the file", riff_wav(SAMPLES, before_data=b"LIST" + struct.pack("<I", 10**6) + b"abcd")),
+])
+def test_a_malformed_wav_is_judged_by_ffmpeg_not_read_in_process(tmp_path: Path, name: str, content: bytes):
+    wav = tmp_path / "odd.wav"
+    wav.write_bytes(content if content.startswith(b"RIFF") else riff_wav(content))
+    assert read_pcm16_wav(wav) is None
+    with pytest.raises(BadAudioError):
+        decode(wav)
+
+
+def test_an_spdif_bitstream_in_a_wav_is_left_to_ffmpeg(tmp_path: Path):
+    wav = tmp_path / "ac3_over_spdif.wav"
+    wav.write_bytes(riff_wav(SAMPLES[:400] + SPDIF_SYNC + SAMPLES[:4000], channels=2))
+    assert read_pcm16_wav(wav) is None
+
+
+def test_the_byte_built_wav_is_read_in_process_when_nothing_is_wrong(tmp_path: Path):
+    wav = tmp_path / "plain.wav"
+    wav.write_bytes(riff_wav(SAMPLES))
+    info, samples = read_pcm16_wav(wav)
+    assert (info.sample_rate, info.channels, info.frames) == (44100, 1, 4410)
+    np.testing.assert_array_equal(samples, ffmpeg_s16le(wav, 1))
 
 
 @pytest.mark.parametrize("content, reason", [

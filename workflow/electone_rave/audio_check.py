@@ -55,18 +55,25 @@ def probe(path: Path) -> AudioInfo:
     return decode(path)[0]
 
 
+# IEC 61937's sync words as 16-bit little-endian samples: AC-3 or DTS wrapped in a PCM WAV (S/PDIF),
+# which ffmpeg detects and decodes as the compressed stream it is.
+SPDIF_SYNC = b"\x72\xf8\x1f\x4e"
+
+
 def read_pcm16_wav(path: Path) -> tuple[AudioInfo, np.ndarray] | None:
-    """A plain 16-bit PCM WAV, read in-process; None for any other file, or a WAV with fewer data
-    bytes than its header promises (ffmpeg then decodes it and gives its reason)."""
+    """A plain 16-bit PCM WAV, read in-process. None for any other file and for anything odd about
+    one: fewer or more data bytes than whole frames, a zero rate, an S/PDIF bitstream, or a header
+    Python's wave module cannot follow. ffmpeg then decodes it and judges it as before."""
     try:
         with wave.open(str(path), "rb") as wav:
             if wav.getsampwidth() != 2 or wav.getcomptype() != "NONE":
                 return None
             channels, rate, frames = wav.getnchannels(), wav.getframerate(), wav.getnframes()
             data = wav.readframes(frames)
-    except (wave.Error, EOFError, OSError):
+            leftover = wav.readframes(1)  # a partial frame wave would drop; ffmpeg refuses the file
+    except Exception:  # wave raises wave.Error, EOFError, RuntimeError, ... on malformed chunks
         return None
-    if frames == 0 or len(data) != frames * channels * 2:
+    if frames == 0 or rate <= 0 or leftover or len(data) != frames * channels * 2 or SPDIF_SYNC in data:
         return None
     return AudioInfo(path, rate, channels, frames), np.frombuffer(data, dtype="<i2").reshape(-1, channels)
 

@@ -95,7 +95,7 @@ def data_root():
     provider = workflow.storage_settings.default_storage_provider
     if provider is None:
         return Path(".")
-    return Path(workflow.storage_settings.default_storage_prefix) if provider == "fs" else None
+    return Path(workflow.storage_settings.default_storage_prefix or ".") if provider == "fs" else None
 
 
 def committed_corpus_manifest(wildcards):

@@ -6,17 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import provenance
-from .manifest import sha256_of, write_json
-
-
-# Snakemake's marker in each directory output: a timestamp, not an artefact (its hash changes every run).
-SNAKEMAKE_MARKER = ".snakemake_timestamp"
+from .manifest import WORKFLOW_MARKERS, sha256_of, write_json
 
 
 def expand(path: Path) -> list[Path]:
     if not path.is_dir():
         return [path]
-    return sorted(p for p in path.rglob("*") if p.is_file() and p.name != SNAKEMAKE_MARKER)
+    return sorted(p for p in path.rglob("*") if p.is_file() and p.name not in WORKFLOW_MARKERS)
 
 
 def build(artefacts: dict[str, list[str]], profile: str, seed: int, out: Path, root: Path = Path(".")) -> dict:

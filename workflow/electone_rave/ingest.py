@@ -22,14 +22,13 @@ import numpy as np
 import soundfile as sf
 
 from .audio_check import BadAudioError, decode, read_pcm16_wav, require_ffmpeg
-from .manifest import AUDIO_EXTENSIONS
+from .manifest import AUDIO_EXTENSIONS, WORKFLOW_MARKERS
 
 log = logging.getLogger(__name__)
 
 POLICIES = ("fail", "skip")
 CLIPPING_WARN_FRACTION = 1e-3  # share of samples at 16-bit full scale worth a warning
 FULL_SCALE = 32767
-WORKFLOW_MARKERS = {".snakemake_timestamp"}  # Snakemake's own file in directory outputs: not an input
 
 
 class BadInputError(ValueError):

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+WORKFLOW_MARKERS = {".snakemake_timestamp"}  # Snakemake's file in each directory output: not audio, not an artefact
 AUDIO_EXTENSIONS = (".wav", ".flac", ".aif", ".aiff", ".ogg", ".mp3", ".opus", ".m4a", ".aac")
 
 

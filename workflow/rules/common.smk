@@ -70,9 +70,13 @@ def corpus_demo_seed(wildcards):
     return config["corpora"][wildcards.corpus].get("demo_seed", config["seed"])
 
 
+def corpus_folders(corpus):
+    """The ingested folders a corpus's manifest points into: its own, or each member's for a union."""
+    return [f"data/corpora/{member}" for member in members(corpus)]
+
+
 def member_folders(wildcards):
-    """The ingested folders a training corpus reads: its own, or each member's for a union."""
-    return [f"data/corpora/{member}" for member in members(wildcards.corpus)]
+    return corpus_folders(wildcards.corpus)
 
 
 def member_files(pattern):
@@ -153,7 +157,7 @@ def run_db(wildcards):
 
 def run_audio(wildcards):
     """The ingested folders a run's manifest points into (its held-out and training audio)."""
-    return [f"data/corpora/{member}" for member in members(run_corpus(wildcards))]
+    return corpus_folders(run_corpus(wildcards))
 
 
 def run_manifest(wildcards):

@@ -50,7 +50,7 @@ rule figure_spectrograms:
     """Figure: a held-out Electone-like file, its reconstructions with and without noise, a prior generation."""
     input:
         manifest=f"data/manifests/{SPECTRO_PAIR['corpus']}.json",
-        audio=[f"data/corpora/{member}" for member in members(SPECTRO_PAIR["corpus"])],
+        audio=corpus_folders(SPECTRO_PAIR["corpus"]),
         with_noise=f"results/audio/{SPECTRO_PAIR['with_noise']}/reconstructions",
         without_noise=f"results/audio/{SPECTRO_PAIR['without_noise']}/reconstructions",
         prior=f"results/audio/{SPECTRO_PRIOR_RUN}/prior",

@@ -26,7 +26,7 @@ rule listening_page:
         numbers=rules.paper_numbers.output,
         paper=rules.paper.output,
         manifests=expand(pattern(rules.ingest.output.manifest), corpus=CORPORA),
-        audio=[f"data/corpora/{corpus}" for corpus in SOURCE_CORPORA],
+        audio=[folder for corpus in SOURCE_CORPORA for folder in corpus_folders(corpus)],
         reconstructions=expand(pattern(rules.reconstruct.output), run=RUNS),
         priors=expand(pattern(rules.generate_prior_sweep.output), run=PRIOR_RUNS),
         figures=[rules.figure_training_curves.output.png, rules.figure_spectrograms.output.png,

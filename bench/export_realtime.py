@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--override", nargs="*", default=[], help="gin bindings (the default is full size)")
     parser.add_argument("--seconds", type=float, default=10.0, help="audio per measurement")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--larger-buffers", type=int, nargs="*", default=[4096, 8192],
+                        help="nn~ buffer sizes also measured, on one thread: the live fallback when "
+                             "the default buffer is not real time")
     args = parser.parse_args(argv)
     from electone_rave.evaluation.realtime import realtime_factor
 
@@ -56,15 +59,19 @@ def main(argv: list[str] | None = None) -> dict:
                           "--fidelity", str(config["export"]["fidelity"]), "--seed", "0"], LOGS / "export.log")
         rtf = {str(t): realtime_factor(ts, buffer=buffer, threads=t, seconds=args.seconds)["realtime_factor"]
                for t in args.threads}
+        rtf_by_buffer = {str(b): realtime_factor(ts, buffer=b, threads=1, seconds=args.seconds)["realtime_factor"]
+                         for b in args.larger_buffers}
         size_mb = ts.stat().st_size / 1e6
 
     figures = {"gin": args.gin, "overrides": args.override, "buffer": buffer, "audio_seconds": args.seconds, "model_mb": size_mb,
                "export_wall_s": export.wall_s,
                "stock_export_realtime_factor": rtf,
+               "stock_export_realtime_factor_1_thread_by_buffer": rtf_by_buffer,
                "target_realtime_factor_1_thread": 0.35}
     path = write_result("export_realtime", figures)
-    print("streaming export, buffer %d: RTF %s (stock rave export) -> %s"
-          % (buffer, ", ".join(f"{v:.3f} on {k} thread(s)" for k, v in rtf.items()), path))
+    print("streaming export, buffer %d: RTF %s (stock rave export); one thread, buffer %s -> %s"
+          % (buffer, ", ".join(f"{v:.3f} on {k} thread(s)" for k, v in rtf.items()),
+             ", ".join(f"{b}: {v:.3f}" for b, v in rtf_by_buffer.items()), path))
     return figures
 
 

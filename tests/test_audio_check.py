@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 
 from conftest import run
-from electone_rave.audio_check import SPDIF_SYNC, BadAudioError, decode, probe, read_pcm16_wav
+from electone_rave.audio_check import SPDIF_SYNC, BadAudioError, decode, probe, read_pcm16_wav, riff_chunk_ids
 from electone_rave.demo_corpus import generate_corpus
 from electone_rave.manifest import build_manifest, write_json
 
@@ -52,11 +52,12 @@ def test_other_wavs_are_left_to_ffmpeg(tmp_path: Path, subtype: str):
     assert read_pcm16_wav(wav) is None
 
 
-def riff_wav(data: bytes, channels: int = 1, rate: int = 44100, before_data: bytes = b"") -> bytes:
+def riff_wav(data: bytes, channels: int = 1, rate: int = 44100, before_data: bytes = b"",
+             after_data: bytes = b"") -> bytes:
     """A 16-bit PCM WAV written byte by byte, so that it can be wrong in exactly one way."""
     fmt = struct.pack("<HHIIHH", 1, channels, rate, rate * channels * 2, channels * 2, 16)
     body = (b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + before_data
-            + b"data" + struct.pack("<I", len(data)) + data + b"\0" * (len(data) % 2))
+            + b"data" + struct.pack("<I", len(data)) + data + b"\0" * (len(data) % 2) + after_data)
     return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
@@ -80,6 +81,22 @@ def test_an_spdif_bitstream_in_a_wav_is_left_to_ffmpeg(tmp_path: Path):
     wav = tmp_path / "ac3_over_spdif.wav"
     wav.write_bytes(riff_wav(SAMPLES[:400] + SPDIF_SYNC + SAMPLES[:4000], channels=2))
     assert read_pcm16_wav(wav) is None
+
+
+def test_a_wav_with_two_data_chunks_is_decoded_by_ffmpeg(tmp_path: Path):
+    second = SAMPLES[::-1]
+    wav = tmp_path / "two_takes.wav"
+    wav.write_bytes(riff_wav(SAMPLES, after_data=b"data" + struct.pack("<I", len(second)) + second))
+    assert read_pcm16_wav(wav) is None  # wave would give the first chunk's samples
+    np.testing.assert_array_equal(decode(wav)[1], ffmpeg_s16le(wav, 1))
+
+
+def test_chunks_after_the_data_keep_the_wav_in_process(tmp_path: Path):
+    tags = b"LIST" + struct.pack("<I", 5) + b"INFOx" + b"\0"  # odd size: padded to even, as RIFF says
+    wav = tmp_path / "tagged.wav"
+    wav.write_bytes(riff_wav(SAMPLES, after_data=tags))
+    assert riff_chunk_ids(wav) == [b"fmt ", b"data", b"LIST"]
+    np.testing.assert_array_equal(read_pcm16_wav(wav)[1], ffmpeg_s16le(wav, 1))
 
 
 def test_the_byte_built_wav_is_read_in_process_when_nothing_is_wrong(tmp_path: Path):

@@ -51,11 +51,13 @@ def test_preprocess_throughput_compares_the_workflow_with_stock_rave(workspace: 
 
 
 @pytest.mark.slow
-def test_export_realtime_measures_each_thread_count(workspace: Path):
+def test_export_realtime_measures_each_thread_count_and_buffer(workspace: Path):
     figures = bench(workspace, "export_realtime", "--override", "CAPACITY=4", "LATENT_SIZE=8",
-                    "--seconds", "1", "--threads", "1", "2")
+                    "--seconds", "1", "--threads", "1", "2", "--larger-buffers", "4096")
     assert set(figures["stock_export_realtime_factor"]) == {"1", "2"}
     assert all(v > 0 for v in figures["stock_export_realtime_factor"].values())
+    assert list(figures["stock_export_realtime_factor_1_thread_by_buffer"]) == ["4096"]
+    assert figures["stock_export_realtime_factor_1_thread_by_buffer"]["4096"] > 0
     assert figures["buffer"] == 2048 and figures["model_mb"] > 0
 
 

@@ -60,10 +60,23 @@ def probe(path: Path) -> AudioInfo:
 SPDIF_SYNC = b"\x72\xf8\x1f\x4e"
 
 
+def riff_chunk_ids(path: Path) -> list[bytes]:
+    """The ids of a RIFF file's top-level chunks, in order (headers only: data is skipped)."""
+    ids = []
+    with open(path, "rb") as riff:
+        riff.seek(12)
+        while len(header := riff.read(8)) == 8:
+            ids.append(header[:4])
+            size = int.from_bytes(header[4:], "little")
+            riff.seek(size + size % 2, 1)
+    return ids
+
+
 def read_pcm16_wav(path: Path) -> tuple[AudioInfo, np.ndarray] | None:
     """A plain 16-bit PCM WAV, read in-process. None for any other file and for anything odd about
-    one: fewer or more data bytes than whole frames, a zero rate, an S/PDIF bitstream, or a header
-    Python's wave module cannot follow. ffmpeg then decodes it and judges it as before."""
+    one: fewer or more data bytes than whole frames, a zero rate, an S/PDIF bitstream, more than one
+    data chunk (wave reads the first, ffmpeg the last), or a header Python's wave module cannot
+    follow. ffmpeg then decodes it and judges it as before."""
     try:
         with wave.open(str(path), "rb") as wav:
             if wav.getsampwidth() != 2 or wav.getcomptype() != "NONE":
@@ -74,6 +87,8 @@ def read_pcm16_wav(path: Path) -> tuple[AudioInfo, np.ndarray] | None:
     except Exception:  # wave raises wave.Error, EOFError, RuntimeError, ... on malformed chunks
         return None
     if frames == 0 or rate <= 0 or leftover or len(data) != frames * channels * 2 or SPDIF_SYNC in data:
+        return None
+    if riff_chunk_ids(path).count(b"data") != 1:
         return None
     return AudioInfo(path, rate, channels, frames), np.frombuffer(data, dtype="<i2").reshape(-1, channels)
 

@@ -1,5 +1,6 @@
 """Benchmark 2: the exported streaming model on the CPU, as nn~ runs it (one buffer at a time):
-real-time factor with 1 and 2 threads, for the full-size Electone config (v2 + noise, no overrides).
+real-time factor with 1 and 2 threads, for the full-size Electone config (v2 + noise, no overrides),
+of the workflow's export (matmul_convs.py) and of stock `rave export`, and the ratio.
 
 The weights are untrained (seeded): speed depends on the architecture, not on what was learned."""
 
@@ -11,30 +12,9 @@ from pathlib import Path
 
 from common import RESULTS, measure, workflow_config, write_result
 
+from electone_rave.untrained_run import untrained_run
+
 LOGS = RESULTS / "logs" / "export_realtime"  # kept: a failed step says which log to read
-
-
-def untrained_run(gin_files: list[str], overrides: list[str], out: Path, seed: int = 0) -> Path:
-    # gin_files: a run's stack from the config (repository files, or configs RAVE ships by name)
-    """A run folder as `rave train` leaves it (config.gin + a checkpoint), with fresh weights."""
-    import gin
-    import rave
-    import torch
-
-    from electone_rave.gin_stack import resolve
-    from electone_rave.rave_launcher import drop_cwd_from_path
-
-    gin_paths = [str(resolve(g).resolve()) for g in gin_files]  # run from the repository, as make bench does
-    drop_cwd_from_path()
-    torch.manual_seed(seed)
-    gin.clear_config()
-    gin.parse_config_files_and_bindings(gin_paths, [*overrides, "RAVE.n_channels = 1"])
-    model = rave.RAVE(n_channels=1)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "config.gin").write_text(gin.operative_config_str())
-    torch.save({"state_dict": model.state_dict(), "callbacks": {}}, out / "model.ckpt")
-    gin.clear_config()
-    return out
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -51,27 +31,35 @@ def main(argv: list[str] | None = None) -> dict:
     from electone_rave.evaluation.realtime import realtime_factor
 
     buffer = config["evaluation"]["realtime_buffer"]
+    exports = {"stock": "--no-matmul-convolutions", "workflow": "--matmul-convolutions"}
+    figures = {"gin": args.gin, "overrides": args.override, "buffer": buffer, "audio_seconds": args.seconds,
+               "target_realtime_factor_1_thread": 0.35}
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
         work = Path(tmp)
         run = untrained_run(args.gin, args.override, work / "run")
-        ts = work / "electone.ts"
-        export = measure(["electone-rave", "export", "--run", str(run), "--out", str(ts), "--streaming",
-                          "--fidelity", str(config["export"]["fidelity"]), "--seed", "0"], LOGS / "export.log")
-        rtf = {str(t): realtime_factor(ts, buffer=buffer, threads=t, seconds=args.seconds)["realtime_factor"]
-               for t in args.threads}
-        rtf_by_buffer = {str(b): realtime_factor(ts, buffer=b, threads=1, seconds=args.seconds)["realtime_factor"]
-                         for b in args.larger_buffers}
-        size_mb = ts.stat().st_size / 1e6
+        for name, flag in exports.items():
+            ts = work / f"{name}.ts"
+            export = measure(["electone-rave", "export", "--run", str(run), "--out", str(ts), "--streaming", flag,
+                              "--fidelity", str(config["export"]["fidelity"]), "--seed", "0"],
+                             LOGS / f"export_{name}.log")
+            figures[f"{name}_export_wall_s"] = export.wall_s
+            figures[f"{name}_model_mb"] = ts.stat().st_size / 1e6
+            figures[f"{name}_export_realtime_factor"] = {
+                str(t): realtime_factor(ts, buffer=buffer, threads=t, seconds=args.seconds)["realtime_factor"]
+                for t in args.threads}
+            figures[f"{name}_export_realtime_factor_1_thread_by_buffer"] = {
+                str(b): realtime_factor(ts, buffer=b, threads=1, seconds=args.seconds)["realtime_factor"]
+                for b in args.larger_buffers}
+    figures["speedup_vs_stock"] = {t: figures["stock_export_realtime_factor"][t] / rtf
+                                   for t, rtf in figures["workflow_export_realtime_factor"].items()}
 
-    figures = {"gin": args.gin, "overrides": args.override, "buffer": buffer, "audio_seconds": args.seconds, "model_mb": size_mb,
-               "export_wall_s": export.wall_s,
-               "stock_export_realtime_factor": rtf,
-               "stock_export_realtime_factor_1_thread_by_buffer": rtf_by_buffer,
-               "target_realtime_factor_1_thread": 0.35}
     path = write_result("export_realtime", figures)
-    print("streaming export, buffer %d: RTF %s (stock rave export); one thread, buffer %s -> %s"
-          % (buffer, ", ".join(f"{v:.3f} on {k} thread(s)" for k, v in rtf.items()),
-             ", ".join(f"{b}: {v:.3f}" for b, v in rtf_by_buffer.items()), path))
+    for name in exports:
+        print("%s export, buffer %d: RTF %s; one thread, buffer %s" % (
+            name, buffer, ", ".join(f"{v:.3f} on {k} thread(s)" for k, v in figures[f"{name}_export_realtime_factor"].items()),
+            ", ".join(f"{b}: {v:.3f}" for b, v in figures[f"{name}_export_realtime_factor_1_thread_by_buffer"].items())))
+    print("workflow export vs stock: %s -> %s" % (
+        ", ".join(f"{v:.2f}x on {k} thread(s)" for k, v in figures["speedup_vs_stock"].items()), path))
     return figures
 
 

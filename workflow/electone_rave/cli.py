@@ -186,7 +186,7 @@ def cmd_train_prior(a):
 
 def cmd_export(a):
     from .export import export
-    export(a.run, a.out, a.streaming, a.fidelity, a.seed, a.prior)
+    export(a.run, a.out, a.streaming, a.fidelity, a.seed, a.prior, a.matmul_convolutions)
 
 
 def cmd_metrics(a):
@@ -442,6 +442,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--fidelity", type=float, required=True)
     p.add_argument("--streaming", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--matmul-convolutions", action=argparse.BooleanOptionalAction, default=True,
+                   help="streaming layers as matrix products: same outputs within 1e-5, about 1.7x "
+                        "faster on one CPU thread (--no-matmul-convolutions: stock rave export)")
     p.add_argument("--seed", type=int, required=True)
     p.set_defaults(func=cmd_export)
 

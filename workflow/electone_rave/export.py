@@ -21,7 +21,7 @@ class ExportError(RuntimeError):
 
 
 def export(run_dir: Path, out_file: Path, streaming: bool, fidelity: float, seed: int,
-           prior_dir: Path | None = None) -> Path:
+           prior_dir: Path | None = None, matmul_convolutions: bool = True) -> Path:
     out_file = Path(out_file)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".export-", dir=out_file.parent) as tmp:
@@ -30,6 +30,8 @@ def export(run_dir: Path, out_file: Path, streaming: bool, fidelity: float, seed
                f"--fidelity={fidelity}", "--streaming" if streaming else "--nostreaming"]
         if prior_dir is not None:
             cmd.append(f"--prior={prior_dir}")
+        if matmul_convolutions and streaming:
+            cmd.insert(cmd.index("export"), "--matmul-convolutions")
         log.info("running: %s", " ".join(cmd))
         done = subprocess.run(cmd)
         produced = sorted(Path(tmp).glob("*.ts"))

@@ -9,7 +9,8 @@ would otherwise shadow it as a namespace package (gin then fails with a TypeErro
 
 Lightning 1.9 reads Trainer defaults from PL_TRAINER_* environment variables, which is how the
 workflow sets log_every_n_steps without touching RAVE's code. For `export`, nn~'s code generator
-is pointed at a temporary folder instead of its own package folder (read-only for non-root users).
+is pointed at a temporary folder instead of its own package folder (read-only for non-root users),
+and with --matmul-convolutions the streaming layers are converted before scripting (matmul_convs.py).
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("command", choices=RAVE_COMMANDS)
+    parser.add_argument("--matmul-convolutions", action="store_true",
+                        help="export: streaming convolutions as matrix products (matmul_convs.py)")
     args, rave_args = parser.parse_known_args(argv)
 
     drop_cwd_from_path()
@@ -59,6 +62,9 @@ def main(argv: list[str] | None = None) -> None:
         keep_nn_tilde_scratch_out_of_site_packages()
         from . import prior_export
         prior_export.install(module)
+        if args.matmul_convolutions:
+            from . import matmul_convs
+            matmul_convs.install(module)
     # sys.argv stays ours: Lightning's DDP relaunches `python -m electone_rave.rave_launcher` with it.
     app.run(module.main, argv=[module.__name__, *rave_args])
 

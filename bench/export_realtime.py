@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> dict:
     from electone_rave.evaluation.realtime import realtime_factor
 
     buffer = config["evaluation"]["realtime_buffer"]
-    exports = {"stock": "--no-matmul-convolutions", "workflow": "--matmul-convolutions"}
+    exports = {"stock": "--no-matmul-convolutions",
+               "workflow": "--matmul-convolutions" if config["export"]["matmul_convolutions"] else "--no-matmul-convolutions"}
     figures = {"gin": args.gin, "overrides": args.override, "buffer": buffer, "audio_seconds": args.seconds,
                "target_realtime_factor_1_thread": 0.35}
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:

@@ -7,6 +7,7 @@ scripted as the export scripts them; then a whole export against stock `rave exp
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import cached_conv.convs as cc
@@ -32,19 +33,26 @@ def converted_pair(layer, c_in: int, frames: int):
     return torch.jit.script(layer), torch.jit.script(fast)
 
 
-# (in, out, kernel, stride, dilation, frames per buffer): RAVE v2's shapes at a 2048 buffer, and
-# more frames than the matrix-product path takes (> 16: PyTorch's convolution is kept there).
-CONV_CASES = [(12, 16, 3, 1, 1, 2), (12, 16, 3, 1, 3, 2), (8, 16, 8, 4, 1, 8), (16, 16, 1, 1, 1, 2),
-              (8, 8, 3, 1, 9, 8), (16, 32, 4, 2, 1, 2), (8, 4, 7, 1, 1, 40), (8, 8, 3, 1, 1, 1)]
+# (in, out, kernel, stride, dilation, frames per buffer, padding, cumulative delay): RAVE v2's
+# shapes at a 2048 buffer, causal and centred padding (a delay before a strided layer makes
+# cached_conv's downsampling_delay non-zero), and more frames than the matrix-product path takes
+# (> 16: PyTorch's convolution is kept there).
+CONV_CASES = [(12, 16, 3, 1, 1, 2, "causal", 0), (12, 16, 3, 1, 3, 2, "causal", 0), (8, 16, 8, 4, 1, 8, "causal", 0),
+              (16, 16, 1, 1, 1, 2, "causal", 0), (8, 8, 3, 1, 9, 8, "centred", 0), (16, 32, 4, 2, 1, 2, "centred", 0),
+              (8, 16, 8, 4, 1, 8, "centred", 2), (8, 4, 7, 1, 1, 40, "centred", 0), (8, 8, 3, 1, 1, 1, "causal", 0)]
 
 
-@pytest.mark.parametrize("c_in, c_out, kernel, stride, dilation, frames", CONV_CASES)
+@pytest.mark.parametrize("c_in, c_out, kernel, stride, dilation, frames, padding, delay", CONV_CASES)
 @pytest.mark.parametrize("batch", [1, 4])
-def test_a_cached_convolution_streams_the_same_outputs(c_in, c_out, kernel, stride, dilation, frames, batch):
+def test_a_cached_convolution_streams_the_same_outputs(c_in, c_out, kernel, stride, dilation, frames, padding, delay,
+                                                       batch):
     torch.manual_seed(kernel * 100 + dilation)
-    padding = ((kernel - 1) * dilation // 2) * 2
-    layer = cc.CachedConv1d(c_in, c_out, kernel, stride=stride, dilation=dilation,
-                            padding=(padding, 0), bias=kernel != 1)
+    total = (kernel - 1) * dilation
+    pads = (total, 0) if padding == "causal" else (total // 2 + total % 2, total // 2)
+    layer = cc.CachedConv1d(c_in, c_out, kernel, stride=stride, dilation=dilation, padding=pads,
+                            cumulative_delay=delay, bias=kernel != 1)
+    if padding == "centred" and stride > 1:  # these cases exercise the delay path
+        assert layer.downsampling_delay.padding > 0
     stock, fast = converted_pair(layer, c_in, frames * stride)
     buffers = [torch.randn(batch, c_in, frames * stride) for _ in range(6)]
     for a, b in zip(streamed(stock, buffers), streamed(fast, buffers)):
@@ -52,12 +60,16 @@ def test_a_cached_convolution_streams_the_same_outputs(c_in, c_out, kernel, stri
         torch.testing.assert_close(b, a, **TOLERANCE)
 
 
-@pytest.mark.parametrize("c_in, c_out, kernel, stride, frames", [(16, 8, 8, 4, 1), (16, 8, 8, 4, 2),
-                                                                 (8, 4, 4, 2, 32), (6, 6, 16, 8, 4)])
+# (in, out, kernel, stride, padding, bias, frames): RAVE's upsampling layers (kernel 2 x stride), and
+# a kernel that is not a multiple of the stride, stride 1, and no bias.
+@pytest.mark.parametrize("c_in, c_out, kernel, stride, padding, bias, frames", [
+    (16, 8, 8, 4, 2, True, 1), (16, 8, 8, 4, 2, True, 2), (8, 4, 4, 2, 1, True, 32), (6, 6, 16, 8, 4, True, 4),
+    (8, 6, 5, 2, 1, False, 3), (8, 8, 3, 1, 1, True, 5)])
 @pytest.mark.parametrize("batch", [1, 4])
-def test_a_cached_transposed_convolution_streams_the_same_outputs(c_in, c_out, kernel, stride, frames, batch):
+def test_a_cached_transposed_convolution_streams_the_same_outputs(c_in, c_out, kernel, stride, padding, bias,
+                                                                  frames, batch):
     torch.manual_seed(kernel + stride)
-    layer = cc.CachedConvTranspose1d(c_in, c_out, kernel, stride=stride, padding=stride // 2 + stride % 2)
+    layer = cc.CachedConvTranspose1d(c_in, c_out, kernel, stride=stride, padding=padding, bias=bias)
     stock, fast = converted_pair(layer, c_in, frames)
     buffers = [torch.randn(batch, c_in, frames) for _ in range(6)]
     for a, b in zip(streamed(stock, buffers), streamed(fast, buffers)):
@@ -66,13 +78,17 @@ def test_a_cached_transposed_convolution_streams_the_same_outputs(c_in, c_out, k
 
 
 def test_only_layers_the_rewrite_covers_are_converted():
+    # fold knows no groups, dilation or output padding: those layers stay stock
     model = torch.nn.Sequential(cc.CachedConv1d(4, 4, 3, padding=(2, 0)),
                                 cc.CachedConv1d(4, 4, 3, padding=(2, 0), groups=2),
                                 cc.CachedConvTranspose1d(4, 4, 4, stride=2, padding=1),
+                                cc.CachedConvTranspose1d(4, 4, 4, stride=2, padding=1, groups=2),
+                                cc.CachedConvTranspose1d(4, 4, 4, stride=2, padding=1, dilation=2),
+                                cc.CachedConvTranspose1d(4, 4, 4, stride=2, padding=1, output_padding=1),
                                 torch.nn.Conv1d(4, 4, 3))
     assert convert(model) == 2
     assert [type(m) for m in model] == [MatmulCachedConv1d, cc.CachedConv1d, MatmulCachedConvTranspose1d,
-                                        torch.nn.Conv1d]
+                                        *[cc.CachedConvTranspose1d] * 3, torch.nn.Conv1d]
 
 
 def exported_outputs(ts_file: Path, method: str, buffers: list[torch.Tensor]) -> torch.Tensor:
@@ -95,7 +111,9 @@ def test_the_workflow_export_equals_stock_rave_export(tmp_path: Path):
         exported[name] = tmp_path / f"{name}.ts"
         done = run(["electone-rave", "export", "--run", str(untrained), "--out", str(exported[name]),
                     "--streaming", flag, "--fidelity", "0.95", "--seed", "0"], tmp_path)
-        assert ("streaming convolutions as matrix products" in done.stdout + done.stderr) == (name == "workflow")
+        converted = re.search(r"matmul_convs: (\d+) streaming convolutions", done.stdout + done.stderr)
+        assert (converted is not None) == (name == "workflow")
+    assert int(converted.group(1)) >= 40  # v2 + noise: the encoder's, decoder's and noise generator's layers
 
     stock, fast = (torch.jit.load(str(exported[n])) for n in ("stock", "workflow"))
     # What nn~ reads: the same methods, with the same parameters and attributes.
@@ -108,7 +126,8 @@ def test_the_workflow_export_equals_stock_rave_export(tmp_path: Path):
     generator = torch.Generator().manual_seed(1)
     audio = [0.3 * torch.randn(1, 1, 2048, generator=generator) for _ in range(12)]
     latents = [torch.randn(1, int(stock.decode_params[0]), 1, generator=generator) for _ in range(12)]
-    for method, buffers in (("forward", audio), ("encode", audio), ("decode", latents)):
+    mc_audio = [0.3 * torch.randn(4, 1, 2048, generator=generator) for _ in range(6)]  # mc.nn~: 4 channels
+    for method, buffers in (("forward", audio), ("encode", audio), ("decode", latents), ("forward", mc_audio)):
         a, b = exported_outputs(exported["stock"], method, buffers), exported_outputs(exported["workflow"], method, buffers)
         assert a.abs().max() > 0
         torch.testing.assert_close(b, a, **TOLERANCE)

@@ -11,8 +11,8 @@ same up to float summation order: outputs equal stock `rave export`'s within 1e-
 
 Only the forward of cached_conv's streaming layers changes (the class of each instance is swapped
 before RAVE scripts the model): weights, buffers, methods and attributes are RAVE's, so the file
-loads in nn~ as before. Layers with more frames per call keep PyTorch's convolution, which is the
-faster one there.
+loads in nn~ as before. Ordinary convolutions with more than 16 frames per call keep PyTorch's
+convolution, which is the faster one there; transposed ones always take the product and fold.
 """
 
 from __future__ import annotations

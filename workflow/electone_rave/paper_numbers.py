@@ -82,6 +82,7 @@ def gather(config: dict, results: Path, out: Path) -> dict:
         "versions": workflow_provenance.versions(), "hardware": provenance["hardware"],
         "corpus": profile["corpus"], "train": {k: profile["train"][k] for k in ("max_steps", "batch", "overrides")},
         "audio": config["audio"],
+        "export": config["export"],
         "site": config["site"],
         "corpora": [corpus_numbers(c, results) for c in sorted({s["corpus"] for s in runs.values()})],
         "runs": [run_numbers(run, spec, results) for run, spec in runs.items()],

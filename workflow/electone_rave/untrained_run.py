@@ -4,6 +4,7 @@ not depend on what was learned."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 
@@ -17,11 +18,15 @@ def untrained_run(gin_files: list[str], overrides: list[str], out: Path, seed: i
     from .rave_launcher import drop_cwd_from_path
 
     gin_paths = [str(resolve(g).resolve()) for g in gin_files]
+    saved_path = sys.path[:]
     drop_cwd_from_path()
-    torch.manual_seed(seed)
-    gin.clear_config()
-    gin.parse_config_files_and_bindings(gin_paths, [*overrides, "RAVE.n_channels = 1"])
-    model = rave.RAVE(n_channels=1)
+    try:
+        torch.manual_seed(seed)
+        gin.clear_config()
+        gin.parse_config_files_and_bindings(gin_paths, [*overrides, "RAVE.n_channels = 1"])
+        model = rave.RAVE(n_channels=1)
+    finally:
+        sys.path[:] = saved_path  # a caller (a test process) keeps its own import path
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.gin").write_text(gin.operative_config_str())
     torch.save({"state_dict": model.state_dict(), "callbacks": {}}, out / "model.ckpt")

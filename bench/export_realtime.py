@@ -1,6 +1,7 @@
 """Benchmark 2: the exported streaming model on the CPU, as nn~ runs it (one buffer at a time):
 real-time factor with 1 and 2 threads, for the full-size Electone config (v2 + noise, no overrides),
-of the workflow's export (matmul_convs.py) and of stock `rave export`, and the ratio.
+of stock `rave export` and of the workflow's export (matmul_convs.py) with float32 and with bfloat16
+weights, and the ratios to stock. `workflow_export` names the one configs/config.yaml selects.
 
 The weights are untrained (seeded): speed depends on the architecture, not on what was learned."""
 
@@ -10,6 +11,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
+import torch
 from common import RESULTS, measure, workflow_config, write_result
 
 from electone_rave.untrained_run import untrained_run
@@ -31,16 +33,19 @@ def main(argv: list[str] | None = None) -> dict:
     from electone_rave.evaluation.realtime import realtime_factor
 
     buffer = config["evaluation"]["realtime_buffer"]
-    exports = {"stock": "--no-matmul-convolutions",
-               "workflow": "--matmul-convolutions" if config["export"]["matmul_convolutions"] else "--no-matmul-convolutions"}
+    exports = {"stock": ["--no-matmul-convolutions"],
+               "float32": ["--matmul-convolutions", "--matmul-weights", "float32"],
+               "bfloat16": ["--matmul-convolutions", "--matmul-weights", "bfloat16"]}
     figures = {"gin": args.gin, "overrides": args.override, "buffer": buffer, "audio_seconds": args.seconds,
-               "target_realtime_factor_1_thread": 0.35}
+               "target_realtime_factor_1_thread": 0.35,
+               "workflow_export": config["export"]["matmul_weights"] if config["export"]["matmul_convolutions"] else "stock",
+               "cpu_native_bfloat16": bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())}
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
         work = Path(tmp)
         run = untrained_run(args.gin, args.override, work / "run")
-        for name, flag in exports.items():
+        for name, flags in exports.items():
             ts = work / f"{name}.ts"
-            export = measure(["electone-rave", "export", "--run", str(run), "--out", str(ts), "--streaming", flag,
+            export = measure(["electone-rave", "export", "--run", str(run), "--out", str(ts), "--streaming", *flags,
                               "--fidelity", str(config["export"]["fidelity"]), "--seed", "0"],
                              LOGS / f"export_{name}.log")
             figures[f"{name}_export_wall_s"] = export.wall_s
@@ -51,16 +56,18 @@ def main(argv: list[str] | None = None) -> dict:
             figures[f"{name}_export_realtime_factor_1_thread_by_buffer"] = {
                 str(b): realtime_factor(ts, buffer=b, threads=1, seconds=args.seconds)["realtime_factor"]
                 for b in args.larger_buffers}
-    figures["speedup_vs_stock"] = {t: figures["stock_export_realtime_factor"][t] / rtf
-                                   for t, rtf in figures["workflow_export_realtime_factor"].items()}
+    figures["speedup_vs_stock"] = {name: {t: figures["stock_export_realtime_factor"][t] / rtf
+                                          for t, rtf in figures[f"{name}_export_realtime_factor"].items()}
+                                   for name in ("float32", "bfloat16")}
 
     path = write_result("export_realtime", figures)
     for name in exports:
         print("%s export, buffer %d: RTF %s; one thread, buffer %s" % (
             name, buffer, ", ".join(f"{v:.3f} on {k} thread(s)" for k, v in figures[f"{name}_export_realtime_factor"].items()),
             ", ".join(f"{b}: {v:.3f}" for b, v in figures[f"{name}_export_realtime_factor_1_thread_by_buffer"].items())))
-    print("workflow export vs stock: %s -> %s" % (
-        ", ".join(f"{v:.2f}x on {k} thread(s)" for k, v in figures["speedup_vs_stock"].items()), path))
+    for name, ratios in figures["speedup_vs_stock"].items():
+        print("%s export vs stock: %s" % (name, ", ".join(f"{v:.2f}x on {k} thread(s)" for k, v in ratios.items())))
+    print(f"the workflow's export (configs/config.yaml): {figures['workflow_export']} -> {path}")
     return figures
 
 

@@ -54,16 +54,19 @@ def test_preprocess_throughput_compares_the_workflow_with_stock_rave(workspace: 
 def test_export_realtime_measures_each_thread_count_and_buffer(workspace: Path):
     figures = bench(workspace, "export_realtime", "--override", "CAPACITY=4", "LATENT_SIZE=8",
                     "--seconds", "1", "--threads", "1", "2", "--larger-buffers", "4096")
-    for export in ("stock", "workflow"):
+    for export in ("stock", "float32", "bfloat16"):
         assert set(figures[f"{export}_export_realtime_factor"]) == {"1", "2"}
         assert all(v > 0 for v in figures[f"{export}_export_realtime_factor"].values())
         assert list(figures[f"{export}_export_realtime_factor_1_thread_by_buffer"]) == ["4096"]
         assert figures[f"{export}_export_realtime_factor_1_thread_by_buffer"]["4096"] > 0
         assert figures[f"{export}_model_mb"] > 0
-    assert set(figures["speedup_vs_stock"]) == {"1", "2"} and figures["buffer"] == 2048
-    log = (workspace / "results/bench/logs/export_realtime/export_workflow.log").read_text()
-    assert "streaming convolutions as matrix products" in log  # the workflow's export is the converted one
-    assert "matrix products" not in (workspace / "results/bench/logs/export_realtime/export_stock.log").read_text()
+    assert {name: set(ratios) for name, ratios in figures["speedup_vs_stock"].items()} == {
+        "float32": {"1", "2"}, "bfloat16": {"1", "2"}}
+    assert figures["buffer"] == 2048 and figures["workflow_export"] == "float32"  # the config's choice
+    logs = workspace / "results/bench/logs/export_realtime"
+    for weights in ("float32", "bfloat16"):  # the matrix-product exports are the converted ones
+        assert "streaming convolutions as matrix products" in (logs / f"export_{weights}.log").read_text()
+    assert "matrix products" not in (logs / "export_stock.log").read_text()
 
 
 @pytest.mark.slow

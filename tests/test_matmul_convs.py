@@ -7,6 +7,7 @@ scripted as the export scripts them; then a whole export against stock `rave exp
 from __future__ import annotations
 
 import copy
+import math
 import re
 from pathlib import Path
 
@@ -15,9 +16,24 @@ import pytest
 import torch
 from conftest import run
 
-from electone_rave.matmul_convs import MatmulCachedConv1d, MatmulCachedConvTranspose1d, convert
+from electone_rave.matmul_convs import WEIGHT_DTYPES, MatmulCachedConv1d, MatmulCachedConvTranspose1d, convert
 
-TOLERANCE = dict(atol=1e-5, rtol=1e-4)  # what the README and the config state
+TOLERANCE = dict(atol=1e-5, rtol=1e-4)  # float32 weights: what the README and the config state
+BFLOAT16_LAYER_ERROR = 0.01  # bfloat16 weights: relative RMS error of one layer's output
+BFLOAT16_EXPORT_SNR_DB = 40  # and of a whole export's, as the README states it
+
+
+def relative_rms_error(b: torch.Tensor, a: torch.Tensor) -> float:
+    return ((b - a).pow(2).mean().sqrt() / a.pow(2).mean().sqrt()).item()
+
+
+def assert_same_outputs(b: torch.Tensor, a: torch.Tensor, weights: str) -> None:
+    assert a.shape == b.shape
+    if weights == "float32":
+        torch.testing.assert_close(b, a, **TOLERANCE)
+    else:
+        assert b.dtype == a.dtype == torch.float32
+        assert 1e-4 < relative_rms_error(b, a) < BFLOAT16_LAYER_ERROR  # rounded to bfloat16, and close
 
 
 def streamed(layer, buffers: list[torch.Tensor]) -> list[torch.Tensor]:
@@ -25,27 +41,33 @@ def streamed(layer, buffers: list[torch.Tensor]) -> list[torch.Tensor]:
         return [layer(x).clone() for x in buffers]
 
 
-def converted_pair(layer, c_in: int, frames: int):
+def converted_pair(layer, c_in: int, frames: int, weights: str = "float32"):
     with torch.no_grad():
         layer(torch.zeros(1, c_in, frames))  # cached_conv makes its caches on the first call, as RAVE's export does
     fast = copy.deepcopy(layer)
-    assert convert(fast) == 1
+    assert convert(fast, weights, bfloat16_min_weights=0) == 1
+    assert fast.weight.dtype == WEIGHT_DTYPES[weights] and layer.weight.dtype == torch.float32
+    if fast.bias is not None:
+        assert fast.bias.dtype == torch.float32
     return torch.jit.script(layer), torch.jit.script(fast)
 
 
 # (in, out, kernel, stride, dilation, frames per buffer, padding, cumulative delay): RAVE v2's
 # shapes at a 2048 buffer, causal and centred padding (a delay before a strided layer makes
-# cached_conv's downsampling_delay non-zero), and more frames than the matrix-product path takes
-# (> 16: PyTorch's convolution is kept there).
+# cached_conv's downsampling_delay non-zero), more frames than the matrix-product path takes for an
+# undilated layer (> 16: PyTorch's convolution is kept there), and a dilated layer with as many
+# (always a matrix product: PyTorch's dilated kernel is the slower one at any length).
 CONV_CASES = [(12, 16, 3, 1, 1, 2, "causal", 0), (12, 16, 3, 1, 3, 2, "causal", 0), (8, 16, 8, 4, 1, 8, "causal", 0),
               (16, 16, 1, 1, 1, 2, "causal", 0), (8, 8, 3, 1, 9, 8, "centred", 0), (16, 32, 4, 2, 1, 2, "centred", 0),
-              (8, 16, 8, 4, 1, 8, "centred", 2), (8, 4, 7, 1, 1, 40, "centred", 0), (8, 8, 3, 1, 1, 1, "causal", 0)]
+              (8, 16, 8, 4, 1, 8, "centred", 2), (8, 4, 7, 1, 1, 40, "centred", 0), (8, 8, 3, 1, 1, 1, "causal", 0),
+              (8, 8, 3, 1, 9, 40, "causal", 0)]
 
 
 @pytest.mark.parametrize("c_in, c_out, kernel, stride, dilation, frames, padding, delay", CONV_CASES)
 @pytest.mark.parametrize("batch", [1, 4])
+@pytest.mark.parametrize("weights", ["float32", "bfloat16"])
 def test_a_cached_convolution_streams_the_same_outputs(c_in, c_out, kernel, stride, dilation, frames, padding, delay,
-                                                       batch):
+                                                       batch, weights):
     torch.manual_seed(kernel * 100 + dilation)
     total = (kernel - 1) * dilation
     pads = (total, 0) if padding == "causal" else (total // 2 + total % 2, total // 2)
@@ -53,11 +75,10 @@ def test_a_cached_convolution_streams_the_same_outputs(c_in, c_out, kernel, stri
                             cumulative_delay=delay, bias=kernel != 1)
     if padding == "centred" and stride > 1:  # these cases exercise the delay path
         assert layer.downsampling_delay.padding > 0
-    stock, fast = converted_pair(layer, c_in, frames * stride)
+    stock, fast = converted_pair(layer, c_in, frames * stride, weights)
     buffers = [torch.randn(batch, c_in, frames * stride) for _ in range(6)]
     for a, b in zip(streamed(stock, buffers), streamed(fast, buffers)):
-        assert a.shape == b.shape
-        torch.testing.assert_close(b, a, **TOLERANCE)
+        assert_same_outputs(b, a, weights)
 
 
 # (in, out, kernel, stride, padding, bias, frames): RAVE's upsampling layers (kernel 2 x stride), and
@@ -66,15 +87,15 @@ def test_a_cached_convolution_streams_the_same_outputs(c_in, c_out, kernel, stri
     (16, 8, 8, 4, 2, True, 1), (16, 8, 8, 4, 2, True, 2), (8, 4, 4, 2, 1, True, 32), (6, 6, 16, 8, 4, True, 4),
     (8, 6, 5, 2, 1, False, 3), (8, 8, 3, 1, 1, True, 5)])
 @pytest.mark.parametrize("batch", [1, 4])
+@pytest.mark.parametrize("weights", ["float32", "bfloat16"])
 def test_a_cached_transposed_convolution_streams_the_same_outputs(c_in, c_out, kernel, stride, padding, bias,
-                                                                  frames, batch):
+                                                                  frames, batch, weights):
     torch.manual_seed(kernel + stride)
     layer = cc.CachedConvTranspose1d(c_in, c_out, kernel, stride=stride, padding=padding, bias=bias)
-    stock, fast = converted_pair(layer, c_in, frames)
+    stock, fast = converted_pair(layer, c_in, frames, weights)
     buffers = [torch.randn(batch, c_in, frames) for _ in range(6)]
     for a, b in zip(streamed(stock, buffers), streamed(fast, buffers)):
-        assert a.shape == b.shape
-        torch.testing.assert_close(b, a, **TOLERANCE)
+        assert_same_outputs(b, a, weights)
 
 
 def test_only_layers_the_rewrite_covers_are_converted():
@@ -91,6 +112,18 @@ def test_only_layers_the_rewrite_covers_are_converted():
                                         *[cc.CachedConvTranspose1d] * 3, torch.nn.Conv1d]
 
 
+def test_bfloat16_weights_only_for_layers_large_enough_to_gain():
+    model = torch.nn.Sequential(cc.CachedConv1d(256, 256, 3, padding=(2, 0)),  # 196608 weights
+                                cc.CachedConv1d(64, 64, 3, padding=(2, 0)),  # 12288: they stay in cache
+                                cc.CachedConvTranspose1d(256, 128, 4, stride=2, padding=1))
+    assert convert(model, "bfloat16") == 3
+    assert [m.weight.dtype for m in model] == [torch.bfloat16, torch.float32, torch.bfloat16]
+    assert all(m.bias.dtype == torch.float32 for m in model)
+    float32 = torch.nn.Sequential(cc.CachedConv1d(256, 256, 3, padding=(2, 0)))
+    convert(float32)
+    assert float32[0].weight.dtype == torch.float32
+
+
 def exported_outputs(ts_file: Path, method: str, buffers: list[torch.Tensor]) -> torch.Tensor:
     model = torch.jit.load(str(ts_file)).eval()
     outputs = []
@@ -105,29 +138,42 @@ def exported_outputs(ts_file: Path, method: str, buffers: list[torch.Tensor]) ->
 def test_the_workflow_export_equals_stock_rave_export(tmp_path: Path):
     from electone_rave.untrained_run import untrained_run
 
-    untrained = untrained_run(["v2", "noise"], ["CAPACITY=4", "LATENT_SIZE=8"], tmp_path / "run")
+    # CAPACITY 16: its deepest layers (256 channels) are large enough for bfloat16 weights
+    untrained = untrained_run(["v2", "noise"], ["CAPACITY=16", "LATENT_SIZE=8"], tmp_path / "run")
     exported = {}
-    for name, flag in (("stock", "--no-matmul-convolutions"), ("workflow", "--matmul-convolutions")):
+    flags = {"stock": ["--no-matmul-convolutions"], "float32": ["--matmul-convolutions"],
+             "bfloat16": ["--matmul-convolutions", "--matmul-weights", "bfloat16"]}
+    for name, flag in flags.items():
         exported[name] = tmp_path / f"{name}.ts"
         done = run(["electone-rave", "export", "--run", str(untrained), "--out", str(exported[name]),
-                    "--streaming", flag, "--fidelity", "0.95", "--seed", "0"], tmp_path)
-        converted = re.search(r"matmul_convs: (\d+) streaming convolutions", done.stdout + done.stderr)
-        assert (converted is not None) == (name == "workflow")
-    assert int(converted.group(1)) >= 40  # v2 + noise: the encoder's, decoder's and noise generator's layers
+                    "--streaming", *flag, "--fidelity", "0.95", "--seed", "0"], tmp_path)
+        converted = re.search(r"matmul_convs: (\d+) streaming convolutions as matrix products, (\d+) of them "
+                              "with bfloat16 weights", done.stdout + done.stderr)
+        if name == "stock":
+            assert converted is None
+        else:
+            assert int(converted.group(1)) >= 40  # v2 + noise: the encoder's, decoder's and noise generator's layers
+            assert (int(converted.group(2)) > 0) == (name == "bfloat16")
 
-    stock, fast = (torch.jit.load(str(exported[n])) for n in ("stock", "workflow"))
-    # What nn~ reads: the same methods, with the same parameters and attributes.
-    assert sorted(stock._c._method_names()) == sorted(fast._c._method_names())
-    for method in ("encode", "decode", "forward"):
-        assert getattr(stock, f"{method}_params").tolist() == getattr(fast, f"{method}_params").tolist()
-    assert int(stock.sr) == int(fast.sr)
-    assert {n for n, _ in stock.named_parameters()} == {n for n, _ in fast.named_parameters()}
-
+    stock = torch.jit.load(str(exported["stock"]))
     generator = torch.Generator().manual_seed(1)
     audio = [0.3 * torch.randn(1, 1, 2048, generator=generator) for _ in range(12)]
     latents = [torch.randn(1, int(stock.decode_params[0]), 1, generator=generator) for _ in range(12)]
     mc_audio = [0.3 * torch.randn(4, 1, 2048, generator=generator) for _ in range(6)]  # mc.nn~: 4 channels
-    for method, buffers in (("forward", audio), ("encode", audio), ("decode", latents), ("forward", mc_audio)):
-        a, b = exported_outputs(exported["stock"], method, buffers), exported_outputs(exported["workflow"], method, buffers)
-        assert a.abs().max() > 0
-        torch.testing.assert_close(b, a, **TOLERANCE)
+    for weights in ("float32", "bfloat16"):
+        fast = torch.jit.load(str(exported[weights]))
+        # What nn~ reads: the same methods, with the same parameters and attributes.
+        assert sorted(stock._c._method_names()) == sorted(fast._c._method_names())
+        for method in ("encode", "decode", "forward"):
+            assert getattr(stock, f"{method}_params").tolist() == getattr(fast, f"{method}_params").tolist()
+        assert int(stock.sr) == int(fast.sr)
+        assert {n for n, _ in stock.named_parameters()} == {n for n, _ in fast.named_parameters()}
+
+        for method, buffers in (("forward", audio), ("encode", audio), ("decode", latents), ("forward", mc_audio)):
+            a, b = exported_outputs(exported["stock"], method, buffers), exported_outputs(exported[weights], method, buffers)
+            assert a.abs().max() > 0 and b.dtype == torch.float32
+            if weights == "float32":
+                torch.testing.assert_close(b, a, **TOLERANCE)
+            else:
+                snr_db = -20 * math.log10(relative_rms_error(b, a))
+                assert snr_db > BFLOAT16_EXPORT_SNR_DB, f"{method}: SNR {snr_db:.1f} dB"

@@ -21,17 +21,19 @@ class ExportError(RuntimeError):
 
 
 def export(run_dir: Path, out_file: Path, streaming: bool, fidelity: float, seed: int,
-           prior_dir: Path | None = None, matmul_convolutions: bool = True) -> Path:
+           prior_dir: Path | None = None, matmul_convolutions: bool = True, matmul_weights: str = "float32") -> Path:
+    """matmul_convolutions applies to streaming exports (matmul_convs.py); matmul_weights is the
+    converted layers' weight type, float32 or bfloat16."""
     out_file = Path(out_file)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".export-", dir=out_file.parent) as tmp:
-        cmd = [sys.executable, "-m", "electone_rave.rave_launcher", f"--seed={seed}", "export",
-               f"--run={run_dir}", f"--output={tmp}", f"--name={out_file.stem}",
+        launcher = [sys.executable, "-m", "electone_rave.rave_launcher", f"--seed={seed}"]
+        if matmul_convolutions and streaming:
+            launcher += ["--matmul-convolutions", f"--matmul-weights={matmul_weights}"]
+        cmd = [*launcher, "export", f"--run={run_dir}", f"--output={tmp}", f"--name={out_file.stem}",
                f"--fidelity={fidelity}", "--streaming" if streaming else "--nostreaming"]
         if prior_dir is not None:
             cmd.append(f"--prior={prior_dir}")
-        if matmul_convolutions and streaming:
-            cmd.insert(cmd.index("export"), "--matmul-convolutions")
         log.info("running: %s", " ".join(cmd))
         done = subprocess.run(cmd)
         produced = sorted(Path(tmp).glob("*.ts"))

@@ -5,14 +5,18 @@ frames, and PyTorch sends such convolutions to its slow reference kernels (`_slo
 `slow_conv_dilated2d`, `slow_conv_transpose2d`: 0.7 to 2 GB/s of weights on one core; the first
 transposed convolution of v2 alone took 14 ms per 46 ms buffer). Written as one matrix product
 over the unfolded input (and, for a transposed convolution, a product followed by an overlap-add
-with `fold`), the same layer reads its weights at the matrix library's speed. The arithmetic is the
-same up to float summation order: outputs equal stock `rave export`'s within 1e-5
-(tests/test_matmul_convs.py).
+with `fold`), the same layer reads its weights at the matrix library's speed. The product is taken
+as `linear` on frame-major rows: the matrix library's kernel for a few rows is about three times
+faster than its kernel for the transposed, few-columns layout (the first version of this file).
+The arithmetic is the same up to float summation order: outputs equal stock `rave export`'s within
+1e-5 (tests/test_matmul_convs.py). With weights="bfloat16" (export.matmul_weights) the larger
+layers read half the bytes, and outputs are within the tolerance the README states, not equal.
 
 Only the forward of cached_conv's streaming layers changes (the class of each instance is swapped
 before RAVE scripts the model): weights, buffers, methods and attributes are RAVE's, so the file
-loads in nn~ as before. Ordinary convolutions with more than 16 frames per call keep PyTorch's
-convolution, which is the faster one there; transposed ones always take the product and fold.
+loads in nn~ as before. Undilated convolutions with more than 16 frames per call keep PyTorch's
+convolution, which is as fast there; dilated ones always take the product (PyTorch's dilated kernel
+is two to three times slower at any length), and transposed ones always take the product and fold.
 """
 
 from __future__ import annotations
@@ -30,16 +34,22 @@ class MatmulCachedConv1d(cc.CachedConv1d):
         d = self.dilation[0]
         s = self.stride[0]
         frames = (x.shape[-1] - (k - 1) * d - 1) // s + 1
-        if frames > 16:  # TorchScript cannot read a module-level constant here
+        same_type = self.weight.dtype == x.dtype  # False for bfloat16 weights, which always take the product
+        if frames > 16 and d == 1 and same_type:  # TorchScript cannot read a module-level constant here
             return nn.functional.conv1d(x, self.weight, self.bias, self.stride, self.padding,
                                         self.dilation, self.groups)
         windows = x.unfold(-1, (k - 1) * d + 1, s)[..., ::d]  # [batch, C_in, frames, k]
-        columns = windows.permute(0, 1, 3, 2).reshape(x.shape[0], -1, frames)  # [batch, C_in * k, frames]
-        y = torch.matmul(self.weight.reshape(self.weight.shape[0], -1), columns)
-        bias = self.bias
-        if bias is not None:
-            y = y + bias.unsqueeze(-1)
-        return y
+        rows = windows.permute(0, 2, 1, 3).reshape(x.shape[0], frames, -1)  # [batch, frames, C_in * k]
+        weight = self.weight.reshape(self.weight.shape[0], -1)
+        if same_type:
+            y = nn.functional.linear(rows, weight, self.bias)
+        else:  # the bias is added in float32
+            y = nn.functional.linear(rows.to(weight.dtype), weight).to(x.dtype)
+            bias = self.bias
+            if bias is not None:
+                y = y + bias
+        # stock's memory layout: later ops follow it (the noise generator's rand_like fills in memory order)
+        return y.transpose(1, 2).contiguous()
 
 
 class MatmulCachedConvTranspose1d(cc.CachedConvTranspose1d):
@@ -48,7 +58,8 @@ class MatmulCachedConvTranspose1d(cc.CachedConvTranspose1d):
         s = self.stride[0]
         c_in, c_out = self.weight.shape[0], self.weight.shape[1]
         length = x.shape[-1]
-        columns = torch.matmul(x.transpose(1, 2), self.weight.reshape(c_in, c_out * k))  # [batch, frames, C_out * k]
+        weight = self.weight.reshape(c_in, c_out * k)
+        columns = torch.matmul(x.transpose(1, 2).to(weight.dtype), weight).to(x.dtype)  # [batch, frames, C_out * k]
         x = nn.functional.fold(columns.transpose(1, 2), output_size=(1, (length - 1) * s + k),
                                kernel_size=(1, k), stride=(1, s)).squeeze(2)
         # From here on, cached_conv's own CachedConvTranspose1d.forward.
@@ -64,8 +75,18 @@ class MatmulCachedConvTranspose1d(cc.CachedConvTranspose1d):
         return x
 
 
-def convert(model: nn.Module) -> int:
-    """Swap the forward of every cached_conv streaming layer it applies to; returns how many."""
+WEIGHT_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+# Below this many weights a layer's weights stay in the CPU's cache from buffer to buffer: bfloat16
+# would cost them accuracy and gain nothing (it halves the bytes read from memory, nothing else).
+BFLOAT16_MIN_WEIGHTS = 65536
+
+
+def convert(model: nn.Module, weights: str = "float32", bfloat16_min_weights: int = BFLOAT16_MIN_WEIGHTS) -> int:
+    """Swap the forward of every cached_conv streaming layer it applies to; returns how many.
+    weights="bfloat16" also stores those layers' weights in bfloat16 where there are at least
+    bfloat16_min_weights of them: their products take bfloat16 inputs and round their result to
+    bfloat16; biases, caches and what flows between layers stay float32."""
+    dtype = WEIGHT_DTYPES[weights]
     converted = 0
     for module in model.modules():
         if type(module) is cc.CachedConv1d and module.groups == 1:
@@ -75,11 +96,13 @@ def convert(model: nn.Module) -> int:
             module.__class__ = MatmulCachedConvTranspose1d
         else:
             continue
+        if module.weight.numel() >= bfloat16_min_weights:
+            module.weight.data = module.weight.data.to(dtype)
         converted += 1
     return converted
 
 
-def install(export_module) -> None:
+def install(export_module, weights: str = "float32") -> None:
     """Make RAVE's export script (scripts.export) convert the model before scripting it. Its
     Variational/Discrete/... ScriptedRAVE subclasses are made at import, so the base class's
     __init__ is wrapped, not the name replaced."""
@@ -89,7 +112,10 @@ def install(export_module) -> None:
     original_init = scripted_rave.__init__
 
     def init(self, pretrained, *args, **kwargs):
-        print(f"matmul_convs: {convert(pretrained)} streaming convolutions as matrix products", flush=True)
+        count = convert(pretrained, weights)
+        in_bfloat16 = sum(p.dtype == torch.bfloat16 for p in pretrained.parameters())
+        print(f"matmul_convs: {count} streaming convolutions as matrix products, {in_bfloat16} of them with "
+              "bfloat16 weights", flush=True)
         original_init(self, pretrained, *args, **kwargs)
 
     scripted_rave.__init__ = init

@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("command", choices=RAVE_COMMANDS)
     parser.add_argument("--matmul-convolutions", action="store_true",
                         help="export: streaming convolutions as matrix products (matmul_convs.py)")
+    parser.add_argument("--matmul-weights", choices=("float32", "bfloat16"), default="float32",
+                        help="export with --matmul-convolutions: the converted layers' weight type")
     args, rave_args = parser.parse_known_args(argv)
 
     drop_cwd_from_path()
@@ -64,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
         prior_export.install(module)
         if args.matmul_convolutions:
             from . import matmul_convs
-            matmul_convs.install(module)
+            matmul_convs.install(module, args.matmul_weights)
     # sys.argv stays ours: Lightning's DDP relaunches `python -m electone_rave.rave_launcher` with it.
     app.run(module.main, argv=[module.__name__, *rave_args])
 

@@ -2,6 +2,7 @@ EXPORT_FLAGS = (
     f"--fidelity {config['export']['fidelity']} --seed {config['seed']} "
     + ("--streaming" if config["export"]["streaming"] else "--no-streaming")
     + (" --matmul-convolutions" if config["export"]["matmul_convolutions"] else " --no-matmul-convolutions")
+    + f" --matmul-weights {config['export']['matmul_weights']}"
 )
 
 

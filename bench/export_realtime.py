@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> dict:
     figures = {"gin": args.gin, "overrides": args.override, "buffer": buffer, "audio_seconds": args.seconds,
                "target_realtime_factor_1_thread": 0.35,
                "workflow_export": config["export"]["matmul_weights"] if config["export"]["matmul_convolutions"] else "stock",
-               "cpu_native_bfloat16": bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())}
+               "cpu_native_bfloat16": torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()}
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
         work = Path(tmp)
         run = untrained_run(args.gin, args.override, work / "run")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -65,7 +66,9 @@ def test_export_realtime_measures_each_thread_count_and_buffer(workspace: Path):
     assert figures["buffer"] == 2048 and figures["workflow_export"] == "float32"  # the config's choice
     logs = workspace / "results/bench/logs/export_realtime"
     for weights in ("float32", "bfloat16"):  # the matrix-product exports are the converted ones
-        assert "streaming convolutions as matrix products" in (logs / f"export_{weights}.log").read_text()
+        log = (logs / f"export_{weights}.log").read_text()
+        converted = re.search(r"streaming convolutions as matrix products, (\d+) of them with bfloat16 weights", log)
+        assert (int(converted.group(1)) > 0) == (weights == "bfloat16")
     assert "matrix products" not in (logs / "export_stock.log").read_text()
 
 

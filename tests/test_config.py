@@ -51,6 +51,11 @@ def broken(config: dict, edit) -> dict:
      "runs/electone/train_budget/demo: val_every (96) must be smaller than PHASE_1_DURATION (80)"),
     (lambda c: c["runs"]["electone"].update(train_budget={"demo": {"steps": 100}}),
      "runs/electone/train_budget/demo: Additional properties are not allowed ('steps' was unexpected)"),
+    (lambda c: c["export"].update(matmul_weights="float16"), "export/matmul_weights: 'float16' is not one of"),
+    (lambda c: c["export"].update(matmul_weights="bfloat16", matmul_convolutions=False),
+     "export/matmul_weights: bfloat16 weights are for the matrix-product layers of a streaming export"),
+    (lambda c: c["export"].update(matmul_weights="bfloat16", streaming=False),
+     "export/matmul_weights: bfloat16 weights are for the matrix-product layers of a streaming export"),
 ])
 def test_bad_config_is_rejected_with_the_key_and_reason(config, edit, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):

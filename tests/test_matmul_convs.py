@@ -27,8 +27,13 @@ def relative_rms_error(b: torch.Tensor, a: torch.Tensor) -> float:
     return ((b - a).pow(2).mean().sqrt() / a.pow(2).mean().sqrt()).item()
 
 
+def memory_order(x: torch.Tensor) -> list[int]:
+    return [stride for stride, size in zip(x.stride(), x.shape) if size > 1]  # a size-1 dimension's stride is moot
+
+
 def assert_same_outputs(b: torch.Tensor, a: torch.Tensor, weights: str) -> None:
     assert a.shape == b.shape
+    assert memory_order(b) == memory_order(a)  # later ops (rand_like) follow the memory layout
     if weights == "float32":
         torch.testing.assert_close(b, a, **TOLERANCE)
     else:
@@ -122,6 +127,40 @@ def test_bfloat16_weights_only_for_layers_large_enough_to_gain():
     float32 = torch.nn.Sequential(cc.CachedConv1d(256, 256, 3, padding=(2, 0)))
     convert(float32)
     assert float32[0].weight.dtype == torch.float32
+
+
+def test_the_pqmf_filter_bank_keeps_float32_coefficients():
+    import cached_conv
+    from rave.pqmf import CachedPQMF
+
+    cached_conv.use_cached_conv(True)  # as RAVE's export builds the model
+    try:
+        model = torch.nn.ModuleDict({"pqmf": CachedPQMF(100, 16), "net": cc.CachedConv1d(16, 16, 3, padding=(2, 0))})
+    finally:
+        cached_conv.use_cached_conv(False)
+    assert convert(model, "bfloat16", bfloat16_min_weights=0) == 3  # the bank's two layers are converted too
+    assert model["pqmf"].forward_conv.weight.dtype == model["pqmf"].inverse_conv.weight.dtype == torch.float32
+    assert model["net"].weight.dtype == torch.bfloat16
+
+
+def test_one_list_of_weight_types_for_the_config_the_clis_and_the_conversion():
+    import yaml
+    from conftest import REPO
+
+    from electone_rave.export import MATMUL_WEIGHTS
+
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    assert tuple(schema["properties"]["export"]["properties"]["matmul_weights"]["enum"]) == MATMUL_WEIGHTS
+    assert tuple(WEIGHT_DTYPES) == MATMUL_WEIGHTS
+
+
+def test_bfloat16_weights_without_matrix_products_are_refused_before_exporting(tmp_path: Path):
+    from electone_rave.export import ExportError, export
+
+    with pytest.raises(ExportError, match="bfloat16 weights are for the matrix-product layers of a streaming export"):
+        export(tmp_path / "run", tmp_path / "out.ts", streaming=True, fidelity=0.95, seed=0,
+               matmul_convolutions=False, matmul_weights="bfloat16")
+    assert not (tmp_path / "out.ts").exists()
 
 
 def exported_outputs(ts_file: Path, method: str, buffers: list[torch.Tensor]) -> torch.Tensor:

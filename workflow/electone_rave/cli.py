@@ -15,7 +15,7 @@ from .config import ConfigError
 from .database_order import DatabaseMismatchError
 from .download import DownloadError
 from .estimate import InsufficientDiskError
-from .export import ExportError
+from .export import MATMUL_WEIGHTS, ExportError
 from .guards import PrivateDataError
 from .imported_run import ImportRunError
 from .ingest import BadInputError
@@ -445,9 +445,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--matmul-convolutions", action=argparse.BooleanOptionalAction, default=True,
                    help="streaming layers as matrix products: same outputs within 1e-5, about 2x "
                         "faster on one CPU thread (--no-matmul-convolutions: stock rave export)")
-    p.add_argument("--matmul-weights", choices=("float32", "bfloat16"), default="float32",
-                   help="weight type of the matrix-product layers: bfloat16 is faster on CPUs with native "
-                        "bfloat16 products (AVX512-BF16/AMX), within the README's stated tolerance")
+    p.add_argument("--matmul-weights", choices=MATMUL_WEIGHTS, default="float32",
+                   help="weight type of the matrix-product layers: bfloat16 was faster on a CPU with native "
+                        "bfloat16 products (AVX512-BF16), within the README's stated tolerance, not equal to stock; "
+                        "elsewhere unmeasured (README, Performance)")
     p.add_argument("--seed", type=int, required=True)
     p.set_defaults(func=cmd_export)
 

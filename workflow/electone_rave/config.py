@@ -143,6 +143,12 @@ def check_semantics(config: dict) -> None:
     for arm, budget in own_budgets.items():
         check_phase_1_validation(f"runs/{arm}/train_budget/{name}", budget, arm_overrides(config, arm))
 
+    export = config["export"]
+    if export["matmul_weights"] != "float32" and not (export["streaming"] and export["matmul_convolutions"]):
+        raise ConfigError(f"configs: export/matmul_weights: {export['matmul_weights']} weights are for the "
+                          "matrix-product layers of a streaming export; set export/streaming and "
+                          "export/matmul_convolutions to true, or matmul_weights to float32")
+
     if prof["corpus"]["source"] == "demo":
         check_demo_corpus_size(config)
     elif {"files", "seconds"} & set(prof["corpus"]):

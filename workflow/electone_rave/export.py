@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+MATMUL_WEIGHTS = ("float32", "bfloat16")  # the matrix-product layers' weight types (matmul_convs.WEIGHT_DTYPES)
 NN_TILDE_METHODS = ("encode", "decode", "forward")
 
 
@@ -24,6 +25,9 @@ def export(run_dir: Path, out_file: Path, streaming: bool, fidelity: float, seed
            prior_dir: Path | None = None, matmul_convolutions: bool = True, matmul_weights: str = "float32") -> Path:
     """matmul_convolutions applies to streaming exports (matmul_convs.py); matmul_weights is the
     converted layers' weight type, float32 or bfloat16."""
+    if matmul_weights != "float32" and not (matmul_convolutions and streaming):
+        raise ExportError(f"export of {run_dir}: {matmul_weights} weights are for the matrix-product layers of "
+                          "a streaming export; add --streaming and --matmul-convolutions, or use float32")
     out_file = Path(out_file)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".export-", dir=out_file.parent) as tmp:

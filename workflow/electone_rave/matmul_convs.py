@@ -15,8 +15,9 @@ layers read half the bytes, and outputs are within the tolerance the README stat
 Only the forward of cached_conv's streaming layers changes (the class of each instance is swapped
 before RAVE scripts the model): weights, buffers, methods and attributes are RAVE's, so the file
 loads in nn~ as before. Undilated convolutions with more than 16 frames per call keep PyTorch's
-convolution, which is as fast there; dilated ones always take the product (PyTorch's dilated kernel
-is two to three times slower at any length), and transposed ones always take the product and fold.
+convolution, which is as fast there (with float32 weights; bfloat16 ones always take the product);
+dilated ones always take the product (PyTorch's dilated kernel is two to three times slower at any
+length), and transposed ones always take the product and fold.
 """
 
 from __future__ import annotations
@@ -81,12 +82,19 @@ WEIGHT_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 BFLOAT16_MIN_WEIGHTS = 65536
 
 
+def pqmf_layers(model: nn.Module) -> set[int]:
+    """ids of the layers inside RAVE's PQMF filter bank: their stopband needs float32 coefficients."""
+    return {id(layer) for module in model.modules() if type(module).__name__.endswith("PQMF")
+            for layer in module.modules()}
+
+
 def convert(model: nn.Module, weights: str = "float32", bfloat16_min_weights: int = BFLOAT16_MIN_WEIGHTS) -> int:
     """Swap the forward of every cached_conv streaming layer it applies to; returns how many.
     weights="bfloat16" also stores those layers' weights in bfloat16 where there are at least
-    bfloat16_min_weights of them: their products take bfloat16 inputs and round their result to
-    bfloat16; biases, caches and what flows between layers stay float32."""
+    bfloat16_min_weights of them, outside the PQMF filter bank: their products take bfloat16 inputs
+    and round their result to bfloat16; biases, caches and what flows between layers stay float32."""
     dtype = WEIGHT_DTYPES[weights]
+    keep_float32 = pqmf_layers(model)
     converted = 0
     for module in model.modules():
         if type(module) is cc.CachedConv1d and module.groups == 1:
@@ -96,7 +104,7 @@ def convert(model: nn.Module, weights: str = "float32", bfloat16_min_weights: in
             module.__class__ = MatmulCachedConvTranspose1d
         else:
             continue
-        if module.weight.numel() >= bfloat16_min_weights:
+        if module.weight.numel() >= bfloat16_min_weights and id(module) not in keep_float32:
             module.weight.data = module.weight.data.to(dtype)
         converted += 1
     return converted

@@ -24,6 +24,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .export import MATMUL_WEIGHTS
+
 RAVE_COMMANDS = ("preprocess", "train", "train_prior", "export")
 
 
@@ -50,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("command", choices=RAVE_COMMANDS)
     parser.add_argument("--matmul-convolutions", action="store_true",
                         help="export: streaming convolutions as matrix products (matmul_convs.py)")
-    parser.add_argument("--matmul-weights", choices=("float32", "bfloat16"), default="float32",
+    parser.add_argument("--matmul-weights", choices=MATMUL_WEIGHTS, default="float32",
                         help="export with --matmul-convolutions: the converted layers' weight type")
     args, rave_args = parser.parse_known_args(argv)
 

@@ -1,8 +1,8 @@
 EXPORT_FLAGS = (
     f"--fidelity {config['export']['fidelity']} --seed {config['seed']} "
     + ("--streaming" if config["export"]["streaming"] else "--no-streaming")
-    + (" --matmul-convolutions" if config["export"]["matmul_convolutions"] else " --no-matmul-convolutions")
-    + f" --matmul-weights {config['export']['matmul_weights']}"
+    + (f" --matmul-convolutions --matmul-weights {config['export']['matmul_weights']}"
+       if config["export"]["matmul_convolutions"] else " --no-matmul-convolutions")
 )
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from .export import matmul_weights_apply
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
 DEFAULT_CONFIG = REPO_ROOT / "configs" / "config.yaml"
@@ -144,7 +146,7 @@ def check_semantics(config: dict) -> None:
         check_phase_1_validation(f"runs/{arm}/train_budget/{name}", budget, arm_overrides(config, arm))
 
     export = config["export"]
-    if export["matmul_weights"] != "float32" and not (export["streaming"] and export["matmul_convolutions"]):
+    if not matmul_weights_apply(export["streaming"], export["matmul_convolutions"], export["matmul_weights"]):
         raise ConfigError(f"configs: export/matmul_weights: {export['matmul_weights']} weights are for the "
                           "matrix-product layers of a streaming export; set export/streaming and "
                           "export/matmul_convolutions to true, or matmul_weights to float32")

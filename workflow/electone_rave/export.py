@@ -21,11 +21,16 @@ class ExportError(RuntimeError):
     pass
 
 
+def matmul_weights_apply(streaming: bool, matmul_convolutions: bool, matmul_weights: str) -> bool:
+    """A weight type other than float32 changes only the matrix-product layers of a streaming export."""
+    return matmul_weights == "float32" or (streaming and matmul_convolutions)
+
+
 def export(run_dir: Path, out_file: Path, streaming: bool, fidelity: float, seed: int,
            prior_dir: Path | None = None, matmul_convolutions: bool = True, matmul_weights: str = "float32") -> Path:
     """matmul_convolutions applies to streaming exports (matmul_convs.py); matmul_weights is the
     converted layers' weight type, float32 or bfloat16."""
-    if matmul_weights != "float32" and not (matmul_convolutions and streaming):
+    if not matmul_weights_apply(streaming, matmul_convolutions, matmul_weights):
         raise ExportError(f"export of {run_dir}: {matmul_weights} weights are for the matrix-product layers of "
                           "a streaming export; add --streaming and --matmul-convolutions, or use float32")
     out_file = Path(out_file)

@@ -84,8 +84,9 @@ BFLOAT16_MIN_WEIGHTS = 65536
 
 def pqmf_layers(model: nn.Module) -> set[int]:
     """ids of the layers inside RAVE's PQMF filter bank: their stopband needs float32 coefficients."""
-    return {id(layer) for module in model.modules() if type(module).__name__.endswith("PQMF")
-            for layer in module.modules()}
+    from rave.pqmf import PQMF  # CachedPQMF, the streaming one, is a subclass
+
+    return {id(layer) for module in model.modules() if isinstance(module, PQMF) for layer in module.modules()}
 
 
 def convert(model: nn.Module, weights: str = "float32", bfloat16_min_weights: int = BFLOAT16_MIN_WEIGHTS) -> int:

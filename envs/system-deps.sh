@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # System packages electone-rave needs outside Python: ffmpeg/ffprobe (rave preprocess decodes with
-# them), rsync (the storage provider of profiles/kubernetes copies with it) and Python 3.11 with venv; with --browser also Chromium, which the listening-page test drives.
+# them), rsync (the storage provider of profiles/kubernetes copies with it) and Python 3.11 with venv;
+# with --browser also Chromium, which the listening-page test drives, and libatomic1, which the node
+# binary inside Playwright's wheel (its driver) links against.
 # As root on Debian/Ubuntu this installs what is missing with apt; otherwise it names exactly what is
 # missing and how to install it, and fails.
 set -euo pipefail
@@ -8,6 +10,8 @@ set -euo pipefail
 missing_cmds=()
 if [ "${1:-}" = "--browser" ]; then
     command -v chromium >/dev/null || missing_cmds+=(chromium)
+    # A library, not a command: ask the dynamic linker's cache (ldconfig is in Debian's libc-bin).
+    /sbin/ldconfig -p | grep -q 'libatomic\.so\.1 ' || missing_cmds+=(libatomic.so.1)
 fi
 command -v ffmpeg >/dev/null || missing_cmds+=(ffmpeg)
 command -v ffprobe >/dev/null || missing_cmds+=(ffprobe)
@@ -18,7 +22,7 @@ python3.11 -c 'import venv, ensurepip' 2>/dev/null || missing_cmds+=(python3.11-
 [ ${#missing_cmds[@]} -eq 0 ] && exit 0
 
 declare -A debian_package=([ffmpeg]=ffmpeg [ffprobe]=ffmpeg [rsync]=rsync [python3.11]=python3.11 [python3.11-venv]=python3.11-venv
-                          [chromium]=chromium)
+                          [chromium]=chromium [libatomic.so.1]=libatomic1)
 packages=$(for c in "${missing_cmds[@]}"; do echo "${debian_package[$c]}"; done | sort -u | tr '\n' ' ')
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then

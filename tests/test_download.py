@@ -276,7 +276,8 @@ def test_the_data_filter_rejects_unsafe_members(add_unsafe, metadata: Path, tmp_
     out = tmp_path / "extract" / "audio"
     with pytest.raises(musicnet.ArchiveError, match="unsafe member") as err:
         musicnet.extract_audio(archive, metadata, out, "train")
-    assert isinstance(err.value.__cause__, tarfile.FilterError)
+    if hasattr(tarfile, "FilterError"):  # Python >= 3.11.4: the refusal is the stdlib 'data' filter's
+        assert isinstance(err.value.__cause__, tarfile.FilterError)
     assert not (tmp_path / "extract" / "evil.wav").exists()
     assert not out.exists() and not out.with_name("audio.partial").exists()
 
@@ -288,8 +289,9 @@ def test_crosscheck_fails_when_zenodo_answers_that_the_record_does_not_exist(ser
 
 @pytest.fixture
 def python_without_tar_filters(monkeypatch):
-    """Debian bookworm's Python 3.11.2 (the image's) predates tarfile's extraction filters."""
-    monkeypatch.delattr(tarfile, "data_filter")
+    """Debian bookworm's Python 3.11.2 (the image's) predates tarfile's extraction filters; on a later
+    Python they are removed for the test (on 3.11.2 there is nothing to remove)."""
+    monkeypatch.delattr(tarfile, "data_filter", raising=False)
     monkeypatch.setattr(musicnet, "EXTRACT_FILTER", {})
 
 

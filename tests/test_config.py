@@ -66,10 +66,28 @@ def test_bad_config_is_rejected_with_the_key_and_reason(config, edit, message):
     (lambda c: c["ablation"][0].update(without_noise="ghost"), "ablation/0/without_noise: unknown run 'ghost'"),
     (lambda c: c["ablation"][0].update(with_noise="baseline"), "run 'baseline' trains on 'musicnet', not 'electone'"),
     (lambda c: c["runs"]["electone"].update(seeds=[1, 2]), "'electone' and 'electone_no_noise' must train with the same seeds"),
+    (lambda c: c["runs"]["electone"].update(overrides=["CAPACITY=16"]),
+     "'electone' and 'electone_no_noise' must differ only in the noise generator; .* also differ in \\(first vs second\\) CAPACITY = 16 vs 8"),
+    (lambda c: c["runs"]["electone_no_noise"].update(gin=["v3"]),
+     r"must differ only in the noise generator; .* also differ in \(first vs second\) ACTIVATION = \(unbound\) "
+     r"vs '@blocks.Snake'; .* and \d+ more"),
+    (lambda c: c["runs"]["electone_no_noise"].update(gin=["configs/gin/electone_v2_noise.gin"]),
+     "the first must include RAVE's `noise` config and the second must not"),
+    (lambda c: c["runs"]["electone_no_noise"].update(train_budget={"demo": {"max_steps": 64}}),
+     "must train with the same step budget; they differ in max_steps: 128 vs 64"),
+    (lambda c: c["runs"]["baseline"].update(profile_overrides={"demo": ["LATENT_SIZE=8"]}),
+     "'baseline_noise' and 'baseline' must differ only in .* LATENT_SIZE = 16 vs 8"),
 ])
-def test_ablation_pairs_must_name_runs_on_their_corpus(config, edit, message):
+def test_ablation_pairs_must_name_runs_on_their_corpus_differing_only_in_noise(config, edit, message):
     with pytest.raises(ConfigError, match=message):
         validate(broken(config, edit))
+
+
+def test_an_ablation_pair_may_share_any_other_setting(config):
+    """Overrides and a longer budget given to both arms alike keep the pair valid."""
+    for arm in ("electone", "electone_no_noise"):
+        config["runs"][arm].update(overrides=["CAPACITY=16"], train_budget={"demo": {"max_steps": 256}})
+    validate(config)
 
 
 def test_a_missing_raw_corpus_folder_says_how_to_provide_it(tmp_path, monkeypatch):
@@ -109,7 +127,8 @@ def test_a_run_may_not_be_named_like_another_runs_prior_export(config):
 
 def test_an_arm_may_train_longer_than_its_profile_under_one_profile_only(config):
     from electone_rave.config import arm_budget
-    config["runs"]["electone"]["train_budget"] = {"full": {"max_steps": 3_000_000}}
+    for arm in ("electone", "electone_no_noise"):  # an ablation pair trains alike
+        config["runs"][arm]["train_budget"] = {"full": {"max_steps": 3_000_000}}
     validate({**config, "profile": "full"})
     full = arm_budget({**config, "profile": "full"}, "electone")
     assert full["max_steps"] == 3_000_000

@@ -124,9 +124,11 @@ def test_a_union_corpus_gets_dvc_stages_under_a_name_dvc_accepts(tmp_path: Path)
 
 def test_an_arm_with_its_own_step_budget_trains_to_it(workspace: Path, tmp_path: Path):
     longer = tmp_path / "longer.yaml"
-    longer.write_text("runs:\n  electone_no_noise:\n    train_budget:\n      smoke: {max_steps: 12, save_every: 4}\n")
+    # An arm outside the ablation pairs (a pair's arms train alike: tests/test_config.py)
+    longer.write_text("runs:\n  electone_long:\n    corpus: electone\n    gin: [configs/gin/electone_v2_noise.gin]\n"
+                      "    prior: false\n    train_budget:\n      smoke: {max_steps: 12, save_every: 4}\n")
     done = run(["snakemake", "-n", "-p", "--configfile", str(longer)], workspace)
     commands = {line.split("--name ", 1)[1].split()[0]: line for line in (done.stdout + done.stderr).splitlines()
                 if "electone-rave train " in line}
-    assert "--max-steps 12 " in commands["electone_no_noise"] and "--save-every 4 " in commands["electone_no_noise"]
-    assert all("--max-steps 6 " in line for run_name, line in commands.items() if run_name != "electone_no_noise")
+    assert "--max-steps 12 " in commands["electone_long"] and "--save-every 4 " in commands["electone_long"]
+    assert all("--max-steps 6 " in line for run_name, line in commands.items() if run_name != "electone_long")

@@ -145,6 +145,9 @@ def check_semantics(config: dict) -> None:
     for arm, budget in own_budgets.items():
         check_phase_1_validation(f"runs/{arm}/train_budget/{name}", budget, arm_overrides(config, arm))
 
+    for i, pair in enumerate(config["ablation"]):  # after the budgets themselves are checked
+        check_only_noise_differs(config, i, pair["with_noise"], pair["without_noise"])
+
     export = config["export"]
     if not matmul_weights_apply(export["streaming"], export["matmul_convolutions"], export["matmul_weights"]):
         raise ConfigError(f"configs: export/matmul_weights: {export['matmul_weights']} weights are for the "
@@ -156,6 +159,36 @@ def check_semantics(config: dict) -> None:
     elif {"files", "seconds"} & set(prof["corpus"]):
         raise ConfigError(f"configs: profiles/{name}/corpus: files and seconds size synthesized corpora "
                           "(source: demo); a raw corpus is whatever data/raw/<corpus> holds")
+
+
+def check_only_noise_differs(config: dict, i: int, with_noise: str, without_noise: str) -> None:
+    """An ablation pair differs in the noise generator and nothing else: the same step budget, and
+    the same gin bindings (stack and overrides composed) once RAVE's `noise` config is added to the
+    arm without it. The refusal names the first differences."""
+    from .gin_stack import NOISE_CONFIG, bindings, resolve
+
+    where = f"configs: ablation/{i}: {with_noise!r} and {without_noise!r}"
+    budgets = {arm: {k: v for k, v in arm_budget(config, arm).items() if k != "overrides"}
+               for arm in (with_noise, without_noise)}
+    differing = [f"{key}: {budgets[with_noise].get(key)} vs {budgets[without_noise].get(key)}"
+                 for key in sorted(set(budgets[with_noise]) | set(budgets[without_noise]))
+                 if budgets[with_noise].get(key) != budgets[without_noise].get(key)]
+    if differing:
+        raise ConfigError(f"{where} must train with the same step budget; they differ in {'; '.join(differing)}")
+    noise_file = resolve(NOISE_CONFIG).resolve()
+    (with_bound, with_files), (without_bound, without_files) = (
+        bindings(config["runs"][arm]["gin"], arm_overrides(config, arm)) for arm in (with_noise, without_noise))
+    if noise_file not in with_files or noise_file in without_files:
+        raise ConfigError(f"{where}: the first must include RAVE's `{NOISE_CONFIG}` config and the second must not "
+                          f"(included: {noise_file in with_files} and {noise_file in without_files})")
+    noise_bound, _ = bindings([NOISE_CONFIG])
+    expected = {**without_bound, **noise_bound}
+    differing = [f"{key} = {with_bound.get(key, '(unbound)')} vs {without_bound.get(key, '(unbound)')}"
+                 for key in sorted(set(expected) | set(with_bound)) if expected.get(key) != with_bound.get(key)]
+    if differing:
+        more = f" and {len(differing) - 5} more" if len(differing) > 5 else ""
+        raise ConfigError(f"{where} must differ only in the noise generator; their gin stacks and overrides "
+                          f"also differ in (first vs second) {'; '.join(differing[:5])}{more}")
 
 
 def corpus_members(spec: dict) -> list[str]:

@@ -46,3 +46,51 @@ def resolve(entry: str) -> Path:
 def project_files(stack: list[str]) -> list[str]:
     """The entries that are files of this repository (a workflow's inputs; shipped ones are not)."""
     return [entry for entry in stack if is_project_file(entry)]
+
+
+NOISE_CONFIG = "noise"  # the shipped config that adds RAVE's noise generator (the ablated component)
+
+
+def bindings(stack: list[str], overrides: list[str] = ()) -> tuple[dict[str, str], set[Path]]:
+    """What a stack binds once composed as `rave train` composes it (each entry in order, includes
+    followed, then the --override values): {binding: value as text} and the files it read.
+    Parsed with gin's own parser, without importing RAVE."""
+    from gin import config_parser
+
+    class Delegate(config_parser.ParserDelegate):  # references and macros kept as their text
+        def configurable_reference(self, scoped_name, evaluate):
+            return f"@{scoped_name}{'()' if evaluate else ''}"
+
+        def macro(self, name):
+            return f"%{name}"
+
+    bound: dict[str, str] = {}
+    files: set[Path] = set()
+
+    def parse(text: str, source: Path | None) -> None:
+        for statement in config_parser.ConfigParser(text, Delegate()):
+            if isinstance(statement, config_parser.IncludeStatement):
+                included = included_file(statement.filename, source)
+                files.add(included.resolve())
+                parse(included.read_text(), included)
+            elif isinstance(statement, config_parser.BindingStatement):
+                name = ".".join(filter(None, ("/".join(filter(None, (statement.scope, statement.selector))),
+                                              statement.arg_name)))
+                bound[name] = repr(statement.value)
+
+    for entry in stack:
+        path = resolve(entry)
+        files.add(path.resolve())
+        parse(path.read_text(), path)
+    for override in overrides:
+        parse(override, None)
+    return bound, files
+
+
+def included_file(name: str, source: Path | None) -> Path:
+    """An include as RAVE's gin search path finds it: beside acids-rave's package (`configs/v2.gin`),
+    then relative to the workflow directory or the including file."""
+    for candidate in (shipped_configs_dir().parent / name, Path(name), *([source.parent / name] if source else [])):
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(f"{source or 'an override'}: include {name!r} not found")

@@ -15,6 +15,7 @@ import torch
 import yaml
 
 from conftest import REPO, run
+from electone_rave.checkpoint import load_checkpoint, run_is_trusted
 from electone_rave.config import ConfigError, expand_seeds, load
 from electone_rave.imported_run import ImportRunError, adopt, import_run
 
@@ -83,6 +84,47 @@ def test_a_folder_that_is_not_a_usable_run_is_refused_naming_why(repo_copy: Path
     source = rave_run_folder(tmp_path / "download", {"epoch_4.ckpt": 4})
     make(source)
     assert_import_refused(repo_copy, source, "vintage", message)
+
+
+class Payload:
+    """What a malicious checkpoint carries: unpickling it calls a function (here: makes a folder)."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.mkdir, (str(self.marker),)
+
+
+def test_a_checkpoint_that_would_run_code_is_refused_unless_trusted(repo_copy: Path, tmp_path: Path):
+    source = rave_run_folder(tmp_path / "download", {"epoch_4.ckpt": 4})
+    marker = tmp_path / "payload_ran"
+    torch.save({"global_step": 4, "state_dict": {}, "callbacks": Payload(marker)},
+               source / "version_0/checkpoints/epoch_4.ckpt")
+    assert_import_refused(repo_copy, source, "vintage",
+                          r"epoch_4.ckpt: names posix.mkdir, which loading would run.*\(--trust-checkpoint\)")
+    assert not marker.exists()  # refused before anything in it ran
+
+    record = import_run(source, "vintage", "electone", dvc=False, config_file=repo_copy / "configs/config.yaml",
+                        root=Path("data/imported"), trust=True)
+    assert marker.is_dir() and record["trusted_checkpoint"] is True  # trusted: loaded as the user asked
+    marker.rmdir()
+    adopt(Path("data/imported/vintage"), tmp_path / "out", 44100)
+    assert run_is_trusted(tmp_path / "out")  # later loads of this run follow the user's decision
+    assert load_checkpoint(tmp_path / "out/model.ckpt", trust=run_is_trusted(tmp_path / "out"))["global_step"] == 4
+    assert marker.is_dir()
+
+
+def test_what_lightning_and_numpy_put_in_checkpoints_loads_without_trust(tmp_path: Path):
+    from pytorch_lightning.utilities.parsing import AttributeDict
+    import numpy as np
+
+    ckpt = tmp_path / "other_version.ckpt"
+    torch.save({"global_step": 3, "state_dict": {"w": torch.ones(2)}, "hyper_parameters": AttributeDict(lr=1e-4),
+                "callbacks": {"ModelCheckpoint": {"best_model_score": np.float64(0.5)}}}, ckpt)
+    loaded = load_checkpoint(ckpt)
+    assert loaded["hyper_parameters"]["lr"] == 1e-4 and loaded["callbacks"]["ModelCheckpoint"]["best_model_score"] == 0.5
+    assert not run_is_trusted(tmp_path)  # a run folder without an import record is never trusted
 
 
 def test_an_arm_the_workflow_trains_is_never_replaced_by_an_import(repo_copy: Path, tmp_path: Path):

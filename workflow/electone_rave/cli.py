@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from .audio_check import BadAudioError
+from .checkpoint import UnsafeCheckpointError
 from .config import ConfigError
 from .database_order import DatabaseMismatchError
 from .download import DownloadError
@@ -30,7 +31,8 @@ from .union_corpus import UnionCorpusError
 
 KNOWN_ERRORS = (ArchiveError, BadAudioError, BadInputError, ConfigError, CorpusMismatchError, DatabaseMismatchError,
                 DownloadError, ExportError, ImportRunError, IncompleteRunError, InsufficientDiskError, MissingScalarsError,
-                ListeningPageError, PaperError, PreprocessError, PrivateDataError, UnionCorpusError, FileExistsError, FileNotFoundError)
+                ListeningPageError, PaperError, PreprocessError, PrivateDataError, UnionCorpusError, UnsafeCheckpointError,
+                FileExistsError, FileNotFoundError)
 
 
 def add_budget(p: argparse.ArgumentParser) -> None:
@@ -106,7 +108,8 @@ def cmd_import_corpus(a):
 def cmd_import_run(a):
     from .config import IMPORTED_RUNS
     from .imported_run import import_run
-    record = import_run(a.source, a.arm, a.corpus, prior=not a.no_prior, dvc=not a.no_dvc, config_file=a.config)
+    record = import_run(a.source, a.arm, a.corpus, prior=not a.no_prior, dvc=not a.no_dvc, config_file=a.config,
+                        trust=a.trust_checkpoint)
     folder = IMPORTED_RUNS / a.arm
     what = "the exported model" if record["global_step"] is None else f"step {record['global_step']}"
     print(f"{folder}: {what} of {a.source}, arm {a.arm!r} added to {a.config}.\n"
@@ -371,6 +374,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-prior", action="store_true",
                    help="do not train a prior on it (a .ts: do not generate with the prior it carries)")
     p.add_argument("--no-dvc", action="store_true", help="do not run `dvc add` on data/imported/<arm>")
+    p.add_argument("--trust-checkpoint", action="store_true",
+                   help="load checkpoints that name code beyond tensors and numbers (loading runs that code: "
+                   "only for a source you trust); by default they are refused")
     p.add_argument("--config", type=Path, default=Path("configs/config.yaml"))
     p.set_defaults(func=cmd_import_run)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from . import provenance
+from .checkpoint import UnsafeCheckpointError, load_checkpoint
 from .config import DEFAULT_CONFIG, IMPORTED_RUNS, ConfigError
 from .manifest import sha256_of
 from .runs import copy_events
@@ -34,16 +35,16 @@ class ImportRunError(ValueError):
     """A folder that is not a usable RAVE run; the message names the file and the reason."""
 
 
-def checkpoint_step(ckpt: Path) -> int:
-    import torch
-
+def checkpoint_step(ckpt: Path, trust: bool = False) -> int:
     try:
-        return int(torch.load(ckpt, map_location="cpu", weights_only=False)["global_step"])
+        return int(load_checkpoint(ckpt, trust)["global_step"])
+    except UnsafeCheckpointError as err:
+        raise ImportRunError(str(err)) from None
     except Exception as err:  # torch raises many kinds on a foreign or truncated file
         raise ImportRunError(f"{ckpt}: not a readable Lightning checkpoint ({type(err).__name__}: {err})") from None
 
 
-def find_run(source: Path) -> tuple[Path, Path, int]:
+def find_run(source: Path, trust: bool = False) -> tuple[Path, Path, int]:
     """config.gin and the furthest checkpoint (highest global step, newest on a tie) of a run folder."""
     if not source.is_dir():
         raise ImportRunError(f"{source}: not a folder; a RAVE run folder holds config.gin and its checkpoints")
@@ -53,14 +54,15 @@ def find_run(source: Path) -> tuple[Path, Path, int]:
     ckpts = sorted(source.rglob("*.ckpt"))
     if not ckpts:
         raise ImportRunError(f"{source}: no .ckpt file; to evaluate an exported model alone, import its .ts file")
-    steps = {ckpt: checkpoint_step(ckpt) for ckpt in ckpts}
+    steps = {ckpt: checkpoint_step(ckpt, trust) for ckpt in ckpts}
     furthest = max(steps, key=lambda ckpt: (steps[ckpt], os.path.getmtime(ckpt)))
     return gins[0], furthest, steps[furthest]
 
 
-def copy_run(source: Path, dest: Path) -> dict:
-    """Fill dest (made afresh) with config.gin, model.ckpt and tensorboard/ when the run has events."""
-    gin, ckpt, step = find_run(source)
+def copy_run(source: Path, dest: Path, trust: bool = False) -> dict:
+    """Fill dest (made afresh) with config.gin, model.ckpt and tensorboard/ when the run has events.
+    Every checkpoint is read weights-only unless the user trusts the run (checkpoint.py)."""
+    gin, ckpt, step = find_run(source, trust)
     staging = dest.with_name(f".{dest.name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -69,7 +71,7 @@ def copy_run(source: Path, dest: Path) -> dict:
     events = copy_events(source, staging / "tensorboard")
     record = {"source": str(source.resolve()), "checkpoint": str(ckpt.relative_to(source)), "global_step": step,
               "sha256": {"config.gin": sha256_of(gin), "model.ckpt": sha256_of(ckpt)},
-              "tensorboard_event_files": len(events)}
+              "tensorboard_event_files": len(events), "trusted_checkpoint": trust}
     (staging / SOURCE_RECORD).write_text(json.dumps(record, indent=2) + "\n")
     shutil.rmtree(dest, ignore_errors=True)
     staging.rename(dest)
@@ -116,7 +118,7 @@ def check_arm_is_free(config: dict, config_file: Path, arm: str, corpus: str) ->
 
 
 def import_run(source: Path, arm: str, corpus: str, prior: bool = True, dvc: bool = True,
-               config_file: Path = DEFAULT_CONFIG, root: Path = IMPORTED_RUNS) -> dict:
+               config_file: Path = DEFAULT_CONFIG, root: Path = IMPORTED_RUNS, trust: bool = False) -> dict:
     if not ARM_NAME.match(arm):
         raise ConfigError(f"{arm!r}: an arm name is lower case letters, digits and underscores")
     # Refuse before anything is copied: a refused import leaves no folder and no DVC entry behind.
@@ -132,7 +134,7 @@ def import_run(source: Path, arm: str, corpus: str, prior: bool = True, dvc: boo
             log.info("%s: exported without a prior, so the arm has none (a .ts cannot train one)", source)
         prior = prior and record["has_prior"]
     else:
-        record = copy_run(source, folder)
+        record = copy_run(source, folder, trust)
     if dvc:
         # DVC tracks the folder (data/imported/<arm>.dvc, committed); the checkpoint stays out of git.
         added = subprocess.run(["dvc", "add", str(folder)])

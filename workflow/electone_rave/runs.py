@@ -17,6 +17,8 @@ import pickle
 import shutil
 from pathlib import Path
 
+from .checkpoint import UnsafeCheckpointError, load_checkpoint
+
 log = logging.getLogger(__name__)
 KEY_FILE = "run_key.json"
 
@@ -43,10 +45,10 @@ def checkpoints(work_dir: Path) -> list[Path]:
 
 def read_step(ckpt: Path) -> int | None:
     """The checkpoint's global step, or None (set aside as .partial) when a kill cut it short."""
-    import torch
-
     try:
-        return torch.load(ckpt, map_location="cpu", weights_only=False)["global_step"]
+        return load_checkpoint(ckpt)["global_step"]
+    except UnsafeCheckpointError:
+        raise  # not a cut-short file: never set aside as one
     except (RuntimeError, EOFError, OSError, ValueError, KeyError, pickle.UnpicklingError) as err:
         log.warning("%s is unreadable (%s): set aside as .partial", ckpt, err)
         ckpt.rename(ckpt.with_name(ckpt.name + ".partial"))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import gin_stack, provenance, runs
+from .checkpoint import load_checkpoint, run_is_trusted
 from .manifest import sha256_of
 
 log = logging.getLogger(__name__)
@@ -69,9 +70,9 @@ def rave_train_flags(name: str, db: Path, work_dir: Path, gin_files: list[str], 
 def exported_latent_size(model_ckpt: Path, fidelity: float) -> int:
     """The latent dimensions `rave export --fidelity` keeps (scripts/export.py's own rule)."""
     import numpy as np
-    import torch
 
-    explained = torch.load(model_ckpt, map_location="cpu", weights_only=False)["state_dict"]["fidelity"]
+    checkpoint = load_checkpoint(model_ckpt, trust=run_is_trusted(Path(model_ckpt).parent))
+    explained = checkpoint["state_dict"]["fidelity"]
     return max(int(np.argmax(explained.numpy() > fidelity)), 1)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..checkpoint import load_checkpoint, run_is_trusted
+
 
 def load_run(run_dir: Path):
     """A trained RAVE run (config.gin + model.ckpt) as an eval-mode, non-streaming model."""
@@ -16,7 +18,7 @@ def load_run(run_dir: Path):
     gin.clear_config()
     gin.parse_config_file(str(Path(run_dir) / "config.gin"))
     model = rave.RAVE()
-    checkpoint = torch.load(Path(run_dir) / "model.ckpt", map_location="cpu", weights_only=False)
+    checkpoint = load_checkpoint(Path(run_dir) / "model.ckpt", trust=run_is_trusted(run_dir))
     model.load_state_dict(checkpoint["state_dict"], strict=False)
     return model.eval()
 

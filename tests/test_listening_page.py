@@ -13,7 +13,7 @@ import soundfile as sf
 
 from conftest import run
 from electone_rave.evaluation.audio_metrics import loudness_lufs
-from electone_rave.evaluation.prior_generation import temperature_file_name
+from electone_rave.evaluation.prior_generation import inlet_value, temperature_file_name
 from electone_rave.listening_page.browser_check import check_page
 from electone_rave.listening_page.clips import PEAK_CEILING_DB, loudest_window, match_loudness, write_clip
 from electone_rave.listening_page.render import render
@@ -149,6 +149,9 @@ def test_the_page_holds_every_clip_and_names_with_spaces_and_accents_play(tmp_pa
     durations = sorted(round(a["duration"], 3) for a in report["audio"])
     assert durations == [1.5, 1.5, 2.0, 2.0, 2.0]  # two prior clips; original + two runs, 2 s each
     html = (site / "index.html").read_text()
+    # effective temperatures, each with the value a user sends the prior's inlet in nn~
+    assert "temperature 0.5 (nn~ inlet -0.88)" in html and "temperature 1 (nn~ inlet 0.00)" in html
+    html = (site / "index.html").read_text()
     assert html.index("noisy_run (noise on)") < html.index("quiet_run (noise off)")
 
     (reconstructions["noisy_run"] / f"{Path(heldout).stem}.wav").unlink()
@@ -200,6 +203,10 @@ def test_the_chain_renders_a_page_that_plays_in_chromium(chromium: str, chain: P
     for model in ("baseline.ts", "electone.ts", "electone_prior.ts"):
         assert f"[nn~ {model} forward " in html
     assert "[nn~ electone_prior.ts prior " in html
+    sweep = json.loads((chain / "results/audio/electone/prior_temperatures/temperatures.json").read_text())
+    assert [(row["effective_temperature"], row["nn_tilde_inlet"]) for row in sweep] == \
+        [(t, round(inlet_value(t), 4)) for t in config["site"]["prior_temperatures"]]
+    assert numbers["site"]["prior_inlet_values"] == [round(inlet_value(t), 2) for t in config["site"]["prior_temperatures"]]
 
     manifest = json.loads((chain / "results/manifest.json").read_text())
     sha = {row["path"]: row["sha256"] for row in manifest["artefacts"]}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import provenance as workflow_provenance
 from .config import expand_seeds, has_training_curves
+from .evaluation.prior_generation import inlet_value
 from .manifest import read_json, write_json
 
 FIDELITIES = ("0.8", "0.9", "0.95", "0.99")
@@ -83,7 +84,8 @@ def gather(config: dict, results: Path, out: Path) -> dict:
         "corpus": profile["corpus"], "train": {k: profile["train"][k] for k in ("max_steps", "batch", "overrides")},
         "audio": config["audio"],
         "export": config["export"],
-        "site": config["site"],
+        "site": {**config["site"],
+                 "prior_inlet_values": [round(inlet_value(t), 2) for t in config["site"]["prior_temperatures"]]},
         "corpora": [corpus_numbers(c, results) for c in sorted({s["corpus"] for s in runs.values()})],
         "runs": [run_numbers(run, spec, results) for run, spec in runs.items()],
         "priors": [{"run": run, **read(results / "eval" / run / "prior.json")}

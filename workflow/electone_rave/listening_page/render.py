@@ -15,7 +15,7 @@ from urllib.parse import quote
 import soundfile as sf
 
 from ..evaluation.evaluate import read_mono
-from ..evaluation.prior_generation import temperature_file_name
+from ..evaluation.prior_generation import inlet_value, temperature_file_name
 from ..manifest import files_in_split, name_in_manifest, read_json, read_manifest, reconstruction_of
 from . import ListeningPageError
 from .clips import Clip, loudest_window, write_clip, write_thumbnail
@@ -101,7 +101,8 @@ def prior_clips(run: str, folder: Path, temperatures: list[float], media: Media,
         source = folder / temperature_file_name(temperature)
         if not source.is_file():
             raise FileNotFoundError(f"{source}: no generation at temperature {temperature:g} for run {run}")
-        clips.append(media.clip(f"temperature {temperature:g}", source, 0, sf.info(source).duration, lufs,
+        clips.append(media.clip(f"temperature {temperature:g} (nn~ inlet {inlet_value(temperature):.2f})",
+                                source, 0, sf.info(source).duration, lufs,
                                 f"prior/{run}/{source.stem}"))
     return clips
 

@@ -158,6 +158,29 @@ def test_chain_ends_with_the_paper_figures_and_audio(chain: Path):
     assert [r["noise_generator"] for r in numbers["runs"]] == [False, True, True, False, False, True, True, True, True, True]
 
 
+def test_no_private_audio_is_published(chain: Path, tmp_path: Path):
+    """The Electone stand-in is private: the page carries none of its audio or reconstructions (the
+    rules ran the guard on page and paper), and the guard fails, naming the file, on a planted excerpt."""
+    site = chain / "results/site"
+    assert not (site / "media/audio/electone").exists() and (site / "media/audio/musicnet").is_dir()
+    assert "electone is private" in (site / "index.html").read_text()
+    private = ["--private-corpus", "electone=data/demo/electone", "electone=data/corpora/electone",
+               "electone=results/preprocess/electone"]
+    assert "no audio of electone" in run(["electone-rave", "check-publishable", "results/site", "paper", *private],
+                                         chain).stdout
+
+    heldout = next(row["file"] for row in json.loads((chain / "data/manifests/electone.json").read_text())["files"]
+                   if row["split"] == "heldout")
+    planted = site / "media/img/cover.jpg"  # an excerpt, resampled and re-encoded, under an image's name
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-ss", "1", "-t", "6", "-i", str(chain / "data/corpora/electone" / heldout),
+                    "-ar", "22050", "-f", "mp3", str(planted)], check=True)
+    try:
+        done = run(["electone-rave", "check-publishable", "results/site", *private], chain, check=False)
+        assert done.returncode != 0 and f"results/site/media/img/cover.jpg: audio of electone: " in done.stderr
+    finally:
+        planted.unlink()
+
+
 def test_the_ablation_pairs_the_runs_of_each_seed(chain: Path):
     """The chain's config trains the Electone pair with seeds 1970 and 1971 (conftest.seed_arms)."""
     for run, seed in (("electone", 1970), ("electone_seed1971", 1971)):
@@ -217,6 +240,9 @@ def test_an_imported_run_is_evaluated_like_a_trained_one(chain: Path):
     assert released["imported"] == "data/imported/released" and released["gin"] == [] and released["seed"] is None
     assert released["reconstruction"] == pytest.approx(electone["reconstruction"])
     assert released["steps"] == electone["steps"] and released["final_validation"] == electone["final_validation"]
+    # trained elsewhere, so its rows say it may have seen the held-out files; the runs trained here do not
+    assert released["evaluated_on"] == runs["released_ts"]["evaluated_on"] == "held-out files it may have trained on"
+    assert electone["evaluated_on"] == "held-out files"
     assert "released" in {p["run"] for p in numbers["priors"]}
     for made in ("results/export/released.ts", "results/export/released_prior.ts", "results/prior/released/model.ckpt",
                  "results/eval/released/realtime.json", "results/audio/released/prior"):

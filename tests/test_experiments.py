@@ -132,3 +132,19 @@ def test_an_arm_with_its_own_step_budget_trains_to_it(workspace: Path, tmp_path:
                 if "electone-rave train " in line}
     assert "--max-steps 12 " in commands["electone_long"] and "--save-every 4 " in commands["electone_long"]
     assert all("--max-steps 6 " in line for run_name, line in commands.items() if run_name != "electone_long")
+
+
+def test_an_imported_arm_is_evaluated_on_the_files_named_as_unseen(workspace: Path, tmp_path: Path):
+    """runs.<arm>.unseen_files (import-run --unseen-file) reach the commands that reconstruct and
+    evaluate the arm; the arms trained here keep the held-out split."""
+    (workspace / "data/imported/vintage").mkdir(parents=True, exist_ok=True)
+    arm = tmp_path / "vintage.yaml"
+    arm.write_text("runs:\n  vintage:\n    corpus: electone\n    imported: data/imported/vintage\n    prior: false\n"
+                   "    unseen_files: [electone_001.flac, 'side B/02 x.flac']\n")
+    done = run(["snakemake", "-n", "-p", "--configfile", str(arm)], workspace)
+    commands = [line for line in (done.stdout + done.stderr).splitlines()
+                if line.startswith(("Shell command: electone-rave reconstruct ",
+                                    "Shell command: electone-rave evaluate-reconstructions "))]
+    named = [line for line in commands if "vintage" in line]
+    assert len(named) == 2 and all("--files electone_001.flac 'side B/02 x.flac' " in line for line in named)
+    assert all("--files" not in line for line in commands if "vintage" not in line)

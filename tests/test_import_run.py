@@ -16,8 +16,9 @@ import yaml
 
 from conftest import REPO, run
 from electone_rave.checkpoint import load_checkpoint, run_is_trusted
-from electone_rave.config import ConfigError, expand_seeds, load
+from electone_rave.config import ConfigError, expand_seeds, load, validate
 from electone_rave.imported_run import ImportRunError, adopt, import_run
+from electone_rave.manifest import evaluation_files
 
 GIN = "SAMPLING_RATE = 44100\nCAPACITY = 4\n"
 
@@ -197,6 +198,26 @@ def _config_copy(tmp_path: Path) -> Path:
     config = tmp_path / "config.yaml"
     shutil.copy(REPO / "configs/config.yaml", config)
     return config
+
+
+def test_files_named_as_unseen_replace_the_heldout_split_for_an_imported_arm(repo_copy: Path, tmp_path: Path):
+    source = rave_run_folder(tmp_path / "download", {"epoch_4.ckpt": 4})
+    config_file = repo_copy / "configs/config.yaml"
+    import_run(source, "vintage", "electone", dvc=False, config_file=config_file, root=Path("data/imported"),
+               unseen_files=["electone_004.flac", "electone_007.flac"])
+    assert load(config_file)["runs"]["vintage"]["unseen_files"] == ["electone_004.flac", "electone_007.flac"]
+
+    manifest = {"root": "data/corpora/electone", "files": [
+        {"file": f"electone_00{i}.flac", "split": "heldout" if i in (1, 5) else "train"} for i in range(8)]}
+    assert [p.name for p in evaluation_files(manifest)] == ["electone_001.flac", "electone_005.flac"]
+    assert [p.name for p in evaluation_files(manifest, ["electone_004.flac"])] == ["electone_004.flac"]
+    with pytest.raises(ValueError, match="side A.flac: not in the corpus manifest"):
+        evaluation_files(manifest, ["side A.flac"])
+
+    config = yaml.safe_load(config_file.read_text())
+    config["runs"]["electone"]["unseen_files"] = ["electone_004.flac"]
+    with pytest.raises(ConfigError, match="runs/electone: unseen_files describe an imported model"):
+        validate(config)
 
 
 def test_the_replication_check_refuses_an_imported_run_without_its_curves(repo_copy: Path):

@@ -12,6 +12,7 @@ import pytest
 import soundfile as sf
 
 from conftest import run
+from electone_rave.config import is_private
 from electone_rave.evaluation.audio_metrics import loudness_lufs
 from electone_rave.evaluation.prior_generation import inlet_value, temperature_file_name
 from electone_rave.listening_page.browser_check import check_page
@@ -114,10 +115,9 @@ def fake_numbers(runs: list[tuple[str, str, bool]]) -> dict:
     }
 
 
-@pytest.mark.browser
-def test_the_page_holds_every_clip_and_names_with_spaces_and_accents_play(tmp_path: Path, chromium: str):
-    """Rendered from small files: the row per held-out file, noise-on runs first, the prior per
-    temperature; a corpus file named with spaces, accents and '#' still plays from the page."""
+def small_page(tmp_path: Path) -> dict:
+    """render()'s arguments for a page of small files: one corpus (named with an accent), a held-out
+    file named with spaces, accents and '#', two runs and a prior sweep at two temperatures."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for name in ("Électone #2 side A.wav", "train.wav"):
@@ -138,10 +138,33 @@ def test_the_page_holds_every_clip_and_names_with_spaces_and_accents_play(tmp_pa
                tmp_path / "numbers.json")
     (tmp_path / "paper.pdf").write_bytes(b"%PDF-1.7 stand-in")
     site = tmp_path / "site"
-    arguments = dict(numbers_file=tmp_path / "numbers.json", manifests={"électone": tmp_path / "manifest.json"},
-                     reconstructions=reconstructions, priors={"quiet_run": prior}, temperatures=[0.5, 1.0],
-                     figures=[], models=[], paper=tmp_path / "paper.pdf", clip_seconds=2.0, lufs=-20.0,
-                     buffer=2048, html=site / "index.html", media_folder=site / "media")
+    return dict(numbers_file=tmp_path / "numbers.json", manifests={"électone": tmp_path / "manifest.json"},
+                reconstructions=reconstructions, priors={"quiet_run": prior}, temperatures=[0.5, 1.0],
+                figures=[], models=[], paper=tmp_path / "paper.pdf", clip_seconds=2.0, lufs=-20.0,
+                buffer=2048, html=site / "index.html", media_folder=site / "media")
+
+
+def test_a_private_corpus_has_no_clips_unless_the_page_is_local_only(tmp_path: Path):
+    arguments = small_page(tmp_path)
+    site = arguments["html"].parent
+    render(**arguments, private={"électone"})
+    html = (site / "index.html").read_text()
+    assert "électone is private" in html and "Local only" not in html
+    clips = sorted(p.relative_to(site / "media/audio").as_posix() for p in (site / "media/audio").rglob("*.wav"))
+    assert clips == ["prior/quiet_run/temperature_0.5.wav", "prior/quiet_run/temperature_1.wav"]  # generations stay
+
+    render(**arguments, private={"électone"}, local_only=True)
+    html = (site / "index.html").read_text()
+    assert html.index("Local only: do not publish this page.") < html.index("<h1>")
+    assert "électone is private" not in html and len(list((site / "media/audio/électone").rglob("*.wav"))) == 3
+
+
+@pytest.mark.browser
+def test_the_page_holds_every_clip_and_names_with_spaces_and_accents_play(tmp_path: Path, chromium: str):
+    """Rendered from small files: the row per held-out file, noise-on runs first, the prior per
+    temperature; a corpus file named with spaces, accents and '#' still plays from the page."""
+    arguments = small_page(tmp_path)
+    site = arguments["html"].parent
     render(**arguments)
 
     report = check_page(site / "index.html")
@@ -151,10 +174,9 @@ def test_the_page_holds_every_clip_and_names_with_spaces_and_accents_play(tmp_pa
     html = (site / "index.html").read_text()
     # effective temperatures, each with the value a user sends the prior's inlet in nn~
     assert "temperature 0.5 (nn~ inlet -0.88)" in html and "temperature 1 (nn~ inlet 0.00)" in html
-    html = (site / "index.html").read_text()
     assert html.index("noisy_run (noise on)") < html.index("quiet_run (noise off)")
 
-    (reconstructions["noisy_run"] / f"{Path(heldout).stem}.wav").unlink()
+    next(arguments["reconstructions"]["noisy_run"].glob("*.wav")).unlink()
     with pytest.raises(FileNotFoundError, match="noisy_run has no reconstruction"):
         render(**arguments)
 
@@ -172,10 +194,11 @@ def test_the_chain_renders_a_page_that_plays_in_chromium(chromium: str, chain: P
     numbers = json.loads((chain / "results/paper/numbers.json").read_text())
     config = json.loads((chain / "results/config.json").read_text())
 
-    # Every held-out file of each corpus: the original and one reconstruction per run on that corpus;
-    # then one prior generation per temperature.
+    # Every held-out file of each public corpus: the original and one reconstruction per run on that
+    # corpus (a private corpus has none: test_chain_smoke.test_no_private_audio_is_published); then one
+    # prior generation per temperature.
     expected = 0
-    for corpus in {r["corpus"] for r in numbers["runs"]}:
+    for corpus in {r["corpus"] for r in numbers["runs"]} - {c for c in config["corpora"] if is_private(config, c)}:
         manifest = json.loads((chain / f"data/manifests/{corpus}.json").read_text())
         heldout = sum(row["split"] == "heldout" for row in manifest["files"])
         expected += heldout * (1 + sum(r["corpus"] == corpus for r in numbers["runs"]))

@@ -162,3 +162,20 @@ def test_audio_anywhere_in_any_letter_case_is_checked_against_dockerignore(tmp_p
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b"")
     assert audio_reaching_the_image(tmp_path) == ["paper/Take 1.Wav"]
+
+
+def test_audio_and_databases_under_other_names_are_found_by_content(tmp_path: Path):
+    """Renamed audio (judged by its first bytes) and a copied RAVE database, in git and in the image."""
+    from conftest import REPO
+    from electone_rave.guards import audio_reaching_the_image, tracked_audio
+    shutil.copy(REPO / ".dockerignore", tmp_path / ".dockerignore")
+    (tmp_path / "workflow").mkdir()
+    sf.write(tmp_path / "workflow/notes.txt", np.zeros(4410), 44100, format="FLAC")
+    sf.write(tmp_path / "workflow/side_a.bin", np.zeros(4410), 44100, format="WAV")
+    (tmp_path / "workflow/backup.mdb").write_bytes(bytes(64))
+    (tmp_path / "workflow/module.py").write_text("x = 1\n")
+    expected = ["workflow/backup.mdb", "workflow/notes.txt", "workflow/side_a.bin"]
+    assert sorted(audio_reaching_the_image(tmp_path)) == expected
+    run(["git", "init", "-q"], tmp_path)
+    run(["git", "add", "-A"], tmp_path)
+    assert sorted(tracked_audio(tmp_path)) == expected

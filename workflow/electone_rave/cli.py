@@ -109,7 +109,7 @@ def cmd_import_run(a):
     from .config import IMPORTED_RUNS
     from .imported_run import import_run
     record = import_run(a.source, a.arm, a.corpus, prior=not a.no_prior, dvc=not a.no_dvc, config_file=a.config,
-                        trust=a.trust_checkpoint)
+                        trust=a.trust_checkpoint, unseen_files=a.unseen_file)
     folder = IMPORTED_RUNS / a.arm
     what = "the exported model" if record["global_step"] is None else f"step {record['global_step']}"
     print(f"{folder}: {what} of {a.source}, arm {a.arm!r} added to {a.config}.\n"
@@ -208,12 +208,12 @@ def cmd_manifest(a):
 
 def cmd_reconstruct(a):
     from .evaluation.reconstruct import reconstruct_heldout
-    reconstruct_heldout(a.run, a.manifest, a.out, a.seed)
+    reconstruct_heldout(a.run, a.manifest, a.out, a.seed, a.files)
 
 
 def cmd_evaluate_reconstructions(a):
     from .evaluation.evaluate import evaluate_reconstructions
-    evaluate_reconstructions(a.manifest, a.reconstructions, a.run_name, a.out)
+    evaluate_reconstructions(a.manifest, a.reconstructions, a.run_name, a.out, a.files)
 
 
 def cmd_generate_prior(a):
@@ -281,7 +281,9 @@ def cmd_paper_numbers(a):
 
 def cmd_paper(a):
     from .paper import build
+    from .publish_guard import guard_outputs
     build(a.source, a.numbers, a.figures, a.out)
+    guard_outputs([a.out], a.private_corpus)
 
 
 def name_and_path(value: str) -> tuple[str, Path]:
@@ -294,9 +296,20 @@ def name_and_path(value: str) -> tuple[str, Path]:
 
 def cmd_listening_page(a):
     from .listening_page.render import render
+    from .publish_guard import guard_outputs
     render(numbers_file=a.numbers, manifests=dict(a.manifest), reconstructions=dict(a.reconstructions),
            priors=dict(a.prior), temperatures=a.temperature, figures=a.figure, models=a.model, paper=a.paper,
-           clip_seconds=a.clip_seconds, lufs=a.loudness, buffer=a.buffer, html=a.out, media_folder=a.media)
+           clip_seconds=a.clip_seconds, lufs=a.loudness, buffer=a.buffer, html=a.out, media_folder=a.media,
+           private={corpus for corpus, _ in a.private_corpus}, local_only=a.local_only)
+    if not a.local_only:
+        guard_outputs([a.out, a.media], a.private_corpus)
+
+
+def cmd_check_publishable(a):
+    from .publish_guard import check_against
+    judged = check_against(a.paths, a.private_corpus)
+    print(f"{len(judged)} files judged: no audio of {', '.join(sorted({c for c, _ in a.private_corpus}))} "
+          f"in {', '.join(map(str, a.paths))}")
 
 
 def cmd_check_listening_page(a):
@@ -374,6 +387,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-prior", action="store_true",
                    help="do not train a prior on it (a .ts: do not generate with the prior it carries)")
     p.add_argument("--no-dvc", action="store_true", help="do not run `dvc add` on data/imported/<arm>")
+    p.add_argument("--unseen-file", action="append", metavar="NAME",
+                   help="a file of the corpus the model never trained on (its name in data/manifests/<corpus>.json); "
+                   "repeat for each. Without any, the model is evaluated on the held-out split and its rows say "
+                   "it may have trained on those files")
     p.add_argument("--trust-checkpoint", action="store_true",
                    help="load checkpoints that name code beyond tensors and numbers (loading runs that code: "
                    "only for a source you trust); by default they are refused")
@@ -483,6 +500,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--manifest", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--files", nargs="*", default=None, metavar="NAME",
+                   help="evaluate these manifest files instead of the held-out split (an imported run's "
+                   "files named as never seen)")
     p.set_defaults(func=cmd_reconstruct)
 
     p = sub.add_parser("evaluate-reconstructions", help="metrics of held-out reconstructions, as JSON")
@@ -490,6 +510,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--reconstructions", type=Path, required=True)
     p.add_argument("--run-name", required=True)
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--files", nargs="*", default=None, metavar="NAME",
+                   help="evaluate these manifest files instead of the held-out split (an imported run's "
+                   "files named as never seen)")
     p.set_defaults(func=cmd_evaluate_reconstructions)
 
     p = sub.add_parser("generate-prior", help="unconditional audio from an exported model's prior")
@@ -567,7 +590,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--numbers", type=Path, required=True)
     p.add_argument("--figures", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--private-corpus", type=name_and_path, nargs="*", default=[],
+                   help="CORPUS=FOLDER: a private corpus and a folder of its files (source audio, ingested "
+                   "FLAC, RAVE database); repeat for each folder")
     p.set_defaults(func=cmd_paper)
+
+    p = sub.add_parser("check-publishable", help="refuse files that hold a private corpus' audio, judged by content")
+    p.add_argument("paths", type=Path, nargs="+", help="files or folders to be published")
+    p.add_argument("--private-corpus", type=name_and_path, nargs="+", required=True,
+                   help="CORPUS=FOLDER: a private corpus and a folder of its files (source audio, ingested "
+                   "FLAC, RAVE database); repeat for each folder")
+    p.set_defaults(func=cmd_check_publishable)
 
     p = sub.add_parser("listening-page", help="render the companion listening page (results/site/)")
     p.add_argument("--numbers", type=Path, required=True, help="results/paper/numbers.json")
@@ -585,6 +618,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--buffer", type=int, required=True, help="nn~ buffer size in the snippets")
     p.add_argument("--out", type=Path, required=True, help="the page (index.html)")
     p.add_argument("--media", type=Path, required=True, help="folder for its clips, images and models")
+    p.add_argument("--private-corpus", type=name_and_path, nargs="*", default=[],
+                   help="CORPUS=FOLDER: a private corpus and a folder of its files (source audio, ingested "
+                   "FLAC, RAVE database); repeat for each folder")
+    p.add_argument("--local-only", action="store_true",
+                   help="include the private corpora's clips: a page for this machine, marked as not to be "
+                   "published, and not guarded")
     p.set_defaults(func=cmd_listening_page)
 
     p = sub.add_parser("check-listening-page", help="open the page in headless Chromium and check it")

@@ -28,6 +28,7 @@ TRAIN_PERCENT = 98  # rave train's fixed split_dataset(dataset, 98)
 RAW_DATA = Path("data/raw")  # real corpora, one folder each; never in git or the image
 IMPORTED_RUNS = Path("data/imported")  # released RAVE runs (import-run), one folder each; DVC-tracked
 TRAINING_ONLY_KEYS = ("gin", "overrides", "profile_overrides", "train_budget", "seeds", "gpu_memory_gb")
+IMPORT_ONLY_KEYS = ("unseen_files",)
 
 
 class ConfigError(ValueError):
@@ -100,6 +101,9 @@ def check_semantics(config: dict) -> None:
                 raise ConfigError(f"configs: runs/{run}/corpus: unknown corpus {corpus!r}")
         if is_imported(spec):
             check_imported_arm(run, spec)
+        elif extra := [key for key in IMPORT_ONLY_KEYS if key in spec]:
+            raise ConfigError(f"configs: runs/{run}: {', '.join(extra)} describe an imported model; this arm "
+                              "trains here, on the workflow's training split")
         unknown = sorted(set(spec.get("train_budget", {})) - set(config["profiles"]))
         if unknown:
             raise ConfigError(f"configs: runs/{run}/train_budget: no profile named {', '.join(map(repr, unknown))}; "
@@ -189,6 +193,13 @@ def check_only_noise_differs(config: dict, i: int, with_noise: str, without_nois
         more = f" and {len(differing) - 5} more" if len(differing) > 5 else ""
         raise ConfigError(f"{where} must differ only in the noise generator; their gin stacks and overrides "
                           f"also differ in (first vs second) {'; '.join(differing[:5])}{more}")
+
+
+def is_private(config: dict, corpus: str) -> bool:
+    """A corpus (or a union holding one) whose audio stays on this machine: private unless it says
+    `private: false`."""
+    from .union_corpus import members
+    return any(config["corpora"][member].get("private", True) for member in members(corpus))
 
 
 def corpus_members(spec: dict) -> list[str]:

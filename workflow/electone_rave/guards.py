@@ -1,9 +1,12 @@
 """Guards that keep audio (above all the private Electone album) out of git and the Docker image.
 
 The workflow runs `check_private_data` every time it is invoked; a failure names each offending
-file. Docker's own rules decide what enters a build context: `.dockerignore` patterns are matched
-here as Docker matches them (last matching pattern wins, `!` re-includes, `**` spans folders, and
-a pattern that matches a folder excludes everything below it).
+file. A file counts as audio by its name (an audio extension, an LMDB database such as RAVE's
+data.mdb) or by its first bytes (WAV, FLAC, Ogg, MP3, ... under any name). Docker's own rules
+decide what enters a build context: `.dockerignore` patterns are matched here as Docker matches
+them (last matching pattern wins, `!` re-includes, `**` spans folders, and a pattern that matches
+a folder excludes everything below it). What is published (page, paper) is judged against the
+private corpora themselves by publish_guard.
 """
 
 from __future__ import annotations
@@ -58,25 +61,43 @@ def excluded_from_context(rules: list[tuple[bool, re.Pattern]], relative_path: s
     return excluded
 
 
+DATABASE_SUFFIXES = {".mdb"}  # LMDB: RAVE's database (data.mdb) holds the corpus' audio as int16
+
+
+def holds_audio(path: Path) -> bool:
+    """Audio or a RAVE database, by its name or by its first bytes."""
+    from .publish_guard import looks_like_audio
+
+    if path.suffix.lower() in (*AUDIO_EXTENSIONS, *DATABASE_SUFFIXES):
+        return True
+    try:
+        with open(path, "rb") as f:
+            return looks_like_audio(f.read(16))
+    except OSError:  # a dangling link, a folder: nothing git or Docker would carry as audio
+        return False
+
+
 def tracked_audio(repo: Path) -> list[str]:
     """Audio files git tracks (or has staged); [] outside a git work tree (e.g. inside the image)."""
     done = subprocess.run(["git", "ls-files", "--cached", "-z"], cwd=repo, capture_output=True, text=True)
     if done.returncode != 0:
         return []
-    return [f for f in done.stdout.split("\0") if Path(f).suffix.lower() in AUDIO_EXTENSIONS]
+    return [f for f in done.stdout.split("\0") if f and holds_audio(repo / f)]
 
 
 NOT_IN_ANY_BUILD = {".git", ".venv", ".snakemake", ".dvc"}  # never sent, or excluded as wholes
 
 
-def audio_files_in(repo: Path) -> list[str]:
-    """Every audio file of the work tree (any letter case), as paths relative to repo."""
+def audio_files_in(repo: Path, rules: list[tuple[bool, re.Pattern]] = ()) -> list[str]:
+    """Every audio file of the work tree (by name or content), as paths relative to repo. Folders the
+    rules exclude as wholes are not entered when no rule re-includes anything (`!`)."""
+    prune = bool(rules) and not any(negated for negated, _ in rules)
     found = []
     for folder, subfolders, files in os.walk(repo):
-        if Path(folder) == repo:
-            subfolders[:] = [d for d in subfolders if d not in NOT_IN_ANY_BUILD]
-        found += [(Path(folder) / f).relative_to(repo).as_posix() for f in files
-                  if Path(f).suffix.lower() in AUDIO_EXTENSIONS]
+        here = Path(folder).relative_to(repo)
+        subfolders[:] = [d for d in subfolders if not (here == Path(".") and d in NOT_IN_ANY_BUILD)
+                         and not (prune and excluded_from_context(rules, (here / d).as_posix()))]
+        found += [(here / f).as_posix() for f in files if holds_audio(Path(folder) / f)]
     return found
 
 
@@ -86,9 +107,10 @@ def audio_reaching_the_image(repo: Path) -> list[str]:
     if not dockerignore.is_file():
         return [f"{DOCKERIGNORE} is missing: the whole repository, data included, would be sent"]
     rules = read_dockerignore(dockerignore)
-    present = audio_files_in(repo)
+    present = audio_files_in(repo, rules)
     # Paths that must stay out even when absent today: any raw audio, and DVC's cache (audio by hash).
-    probes = [f"data/raw/any/track{ext}" for ext in AUDIO_EXTENSIONS] + [".dvc/cache/files/md5/00/0000"]
+    probes = [f"data/raw/any/track{ext}" for ext in AUDIO_EXTENSIONS] + [".dvc/cache/files/md5/00/0000",
+                                                                         "results/preprocess/any/data.mdb"]
     return [path for path in present + probes if not excluded_from_context(rules, path)]
 
 

@@ -78,7 +78,8 @@ def copy_run(source: Path, dest: Path, trust: bool = False) -> dict:
     return record
 
 
-def register_arm(config_file: Path, arm: str, corpus: str, folder: Path, prior: bool) -> None:
+def register_arm(config_file: Path, arm: str, corpus: str, folder: Path, prior: bool,
+                 unseen_files: list[str] | None = None) -> None:
     """Add (or replace) runs.<arm> in the config, keeping its comments and layout."""
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
@@ -91,6 +92,8 @@ def register_arm(config_file: Path, arm: str, corpus: str, folder: Path, prior: 
     config = editor.load(config_file.read_text())
     check_arm_is_free(config, config_file, arm, corpus)
     entry = {"corpus": corpus, "imported": folder.as_posix(), "prior": prior}
+    if unseen_files:
+        entry["unseen_files"] = list(unseen_files)
     runs = config["runs"]
     if arm in runs:
         runs[arm].clear()  # in place, so comments attached to its keys stay where they were
@@ -118,7 +121,11 @@ def check_arm_is_free(config: dict, config_file: Path, arm: str, corpus: str) ->
 
 
 def import_run(source: Path, arm: str, corpus: str, prior: bool = True, dvc: bool = True,
-               config_file: Path = DEFAULT_CONFIG, root: Path = IMPORTED_RUNS, trust: bool = False) -> dict:
+               config_file: Path = DEFAULT_CONFIG, root: Path = IMPORTED_RUNS, trust: bool = False,
+               unseen_files: list[str] | None = None) -> dict:
+    """Copy a run folder (or a .ts) into root/<arm> and add the arm to the config. A model trained
+    elsewhere may have seen the workflow's held-out files: `unseen_files` names files of the corpus
+    it never trained on, which it is then evaluated on instead."""
     if not ARM_NAME.match(arm):
         raise ConfigError(f"{arm!r}: an arm name is lower case letters, digits and underscores")
     # Refuse before anything is copied: a refused import leaves no folder and no DVC entry behind.
@@ -141,7 +148,7 @@ def import_run(source: Path, arm: str, corpus: str, prior: bool = True, dvc: boo
         if added.returncode != 0:
             raise ImportRunError(f"{folder}: `dvc add` failed (status {added.returncode}), so the arm was not added "
                                  "to the config; outside a DVC repository, import with --no-dvc")
-    register_arm(Path(config_file), arm, corpus, folder, prior)
+    register_arm(Path(config_file), arm, corpus, folder, prior, unseen_files)
     log.info("%s: %s imported as arm %s", folder, source, arm)
     return record
 

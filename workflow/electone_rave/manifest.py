@@ -92,3 +92,16 @@ def reconstruction_of(manifest: dict, source: Path, folder: Path) -> Path:
 def files_in_split(manifest: dict, split: str) -> list[Path]:
     root = Path(manifest["root"])
     return [root / row["file"] for row in manifest["files"] if row["split"] == split]
+
+
+def evaluation_files(manifest: dict, named: list[str] | None = None) -> list[Path]:
+    """The files a run is evaluated on: the held-out split, or (an imported run that may have trained
+    on it) the files its importer named as never seen, by their names in the manifest."""
+    if not named:
+        return files_in_split(manifest, "heldout")
+    listed = {row["file"]: Path(manifest["root"]) / row["file"] for row in manifest["files"]}
+    unknown = [name for name in named if name not in listed]
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)}: not in the corpus manifest (names as its `file` column gives "
+                         f"them, e.g. {next(iter(listed), '-')})")
+    return [listed[name] for name in named]

@@ -42,6 +42,10 @@ def run_numbers(run: str, spec: dict, results: Path) -> dict:
         "steps": provenance["global_step"],  # None for an imported .ts: it does not say
         "reconstruction": {**reconstruction["mean"], "frechet_mfcc_distance": reconstruction["frechet_mfcc_distance"]},
         "heldout_files": len(reconstruction["files"]),
+        # What the evaluation files are to this model: held out from its training here, named by its
+        # importer as never seen, or the held-out split of a model trained elsewhere that may have seen it.
+        "evaluated_on": ("files named as unseen" if spec.get("unseen_files") else
+                         "held-out files it may have trained on" if spec.get("imported") else "held-out files"),
         "realtime": read(results / "eval" / run / "realtime.json"),
         "phase_1_duration": None, "final_validation": None, "latent_dims_for_fidelity": {},
     }

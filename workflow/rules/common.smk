@@ -1,11 +1,12 @@
 # Helpers shared by the rules: config lookups only, no file I/O.
 import re
 import shlex
+from types import SimpleNamespace
 
 from pathlib import Path
 
 from electone_rave.config import (arm_budget, arm_overrides, arm_runs, check_semantics, expand_seeds, has_training_curves,
-                                  is_imported, is_scripted, raw_corpus_folder)
+                                  is_imported, is_private, is_scripted, raw_corpus_folder)
 from electone_rave.gin_stack import project_files
 from electone_rave.guards import check_private_data
 from electone_rave.private_corpus import manifest_path
@@ -243,6 +244,12 @@ def artefact_paths():
 
 def artefact_flags():
     return " ".join(f"{rule}={path}" for rule, paths in artefacts().items() for path in paths)
+
+
+def evaluation_files_flag(wildcards):
+    """An imported run evaluated on the files its importer named as never seen (runs.<arm>.unseen_files)."""
+    named = RUN_SPECS[wildcards.run].get("unseen_files")
+    return "--files " + " ".join(map(shlex.quote, named)) if named else ""
 
 
 def name_path_flags(names, paths):

@@ -13,11 +13,12 @@ rule reconstruct:
     params:
         run=reconstruction_source,
         seed=config["seed"],
+        files=evaluation_files_flag,
     log:
         "results/logs/reconstruct/{run}.log",
     shell:
         "electone-rave reconstruct --run {params.run} --manifest {input.manifest} --out {output}"
-        " --seed {params.seed} > {log} 2>&1"
+        " --seed {params.seed} {params.files} > {log} 2>&1"
 
 
 rule evaluate_reconstructions:
@@ -28,11 +29,13 @@ rule evaluate_reconstructions:
         audio=run_audio,
     output:
         "results/eval/{run}/reconstruction.json",
+    params:
+        files=evaluation_files_flag,
     log:
         "results/logs/evaluate_reconstructions/{run}.log",
     shell:
         "electone-rave evaluate-reconstructions --manifest {input.manifest} --reconstructions {input.reconstructions}"
-        " --run-name {wildcards.run} --out {output} > {log} 2>&1"
+        " --run-name {wildcards.run} --out {output} {params.files} > {log} 2>&1"
 
 
 rule generate_prior:

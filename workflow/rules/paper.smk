@@ -1,3 +1,18 @@
+# What identifies each private corpus to the publish guard, which the paper and listening page rules
+# run on what they write: its source audio, the ingested FLAC and RAVE's database.
+PRIVATE_CORPUS_FOLDERS = [
+    (corpus, folder)
+    for corpus in sorted(set(CORPORA) | set(SOURCE_CORPORA)) if is_private(config, corpus)
+    for folder in ([corpus_source(SimpleNamespace(corpus=corpus)), expand(pattern(rules.ingest.output.audio), corpus=corpus)[0]]
+                   if corpus in SOURCE_CORPORA else [])
+    + ([expand(pattern(rules.preprocess.output.db), corpus=corpus)[0]] if corpus in CORPORA else [])
+]
+
+
+def private_corpus_flags(wildcards, input):
+    return name_path_flags([corpus for corpus, _ in PRIVATE_CORPUS_FOLDERS], input.private)
+
+
 rule paper_numbers:
     """results/paper/numbers.json: every number the paper cites, from the result files."""
     input:
@@ -29,12 +44,14 @@ rule paper:
         numbers=rules.paper_numbers.output,
         figures=[rules.figure_training_curves.output.png, rules.figure_spectrograms.output.png,
                  rules.figure_ablation.output.png],
+        private=[folder for _, folder in PRIVATE_CORPUS_FOLDERS],
     output:
         report("paper/electone-rave.pdf", category="Paper"),
     params:
         figures=lambda wildcards, input: parent(input.figures[0]),
+        private=private_corpus_flags,
     log:
         "results/logs/paper/paper.log",
     shell:
         "electone-rave paper --source {input.source} --numbers {input.numbers} --figures {params.figures}"
-        " --out {output} > {log} 2>&1"
+        " --out {output} --private-corpus {params.private} > {log} 2>&1"

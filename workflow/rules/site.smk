@@ -32,6 +32,7 @@ rule listening_page:
         figures=[rules.figure_training_curves.output.png, rules.figure_spectrograms.output.png,
                  rules.figure_ablation.output.png],
         models=expand(pattern(rules.export.output), run=RUNS) + expand(pattern(rules.export_with_prior.output), run=PRIOR_RUNS),
+        private=[folder for _, folder in PRIVATE_CORPUS_FOLDERS],
     output:
         page="results/site/index.html",
         media=directory("results/site/media"),
@@ -43,6 +44,7 @@ rule listening_page:
         clip_seconds=SITE["clip_seconds"],
         loudness=SITE["loudness_lufs"],
         buffer=config["evaluation"]["realtime_buffer"],
+        private=private_corpus_flags,
     log:
         "results/logs/listening_page.log",
     shell:
@@ -50,4 +52,5 @@ rule listening_page:
         " --manifest {params.manifests} --reconstructions {params.reconstructions}"
         " --prior {params.priors} --temperature {params.temperatures} --figure {input.figures}"
         " --model {input.models} --clip-seconds {params.clip_seconds} --loudness {params.loudness}"
-        " --buffer {params.buffer} --out {output.page} --media {output.media} > {log} 2>&1"
+        " --buffer {params.buffer} --out {output.page} --media {output.media} --private-corpus {params.private}"
+        " > {log} 2>&1"

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from ..manifest import files_in_split, read_manifest, reconstruction_of, write_json
+from ..manifest import evaluation_files, files_in_split, read_manifest, reconstruction_of, write_json
 from . import audio_metrics as m
 
 
@@ -20,10 +20,12 @@ def _mean(rows: list[dict], keys) -> dict[str, float]:
     return {k: float(np.mean([r[k] for r in rows])) for k in keys}
 
 
-def evaluate_reconstructions(manifest_path: Path, reconstructions: Path, run: str, out: Path) -> dict:
+def evaluate_reconstructions(manifest_path: Path, reconstructions: Path, run: str, out: Path,
+                             named: list[str] | None = None) -> dict:
+    """Metrics over the held-out files, or over the files named as unseen by an imported run."""
     manifest = read_manifest(manifest_path)
     rows, refs, ests = [], [], []
-    for original in files_in_split(manifest, "heldout"):
+    for original in evaluation_files(manifest, named):
         ref, rate = read_mono(original)
         est_path = reconstruction_of(manifest, original, reconstructions)
         if not est_path.is_file():
@@ -35,7 +37,7 @@ def evaluate_reconstructions(manifest_path: Path, reconstructions: Path, run: st
         refs.append(ref)
         ests.append(est)
     metrics = [k for k in rows[0] if k != "file"]
-    result = {"run": run, "split": "heldout", "files": rows, "mean": _mean(rows, metrics),
+    result = {"run": run, "split": "named as unseen" if named else "heldout", "files": rows, "mean": _mean(rows, metrics),
               "frechet_mfcc_distance": m.frechet_mfcc_distance(refs, ests, rate)}
     write_json(result, out)
     return result

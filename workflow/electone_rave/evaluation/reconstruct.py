@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from ..manifest import files_in_split, read_manifest, reconstruction_of, write_json
+from ..manifest import evaluation_files, read_manifest, reconstruction_of, write_json
 from .alignment import estimate_delay
 from .evaluate import read_mono
 from .models import load_exported, load_run
@@ -69,10 +69,12 @@ def aligned(originals: list[np.ndarray], outputs: list[np.ndarray], max_delay: i
                                                                              "estimates_samples": estimates}
 
 
-def reconstruct_heldout(model_path: Path, manifest_path: Path, out_dir: Path, seed: int) -> list[Path]:
-    """Reconstruct every held-out file with a run folder (checkpoint) or an exported .ts."""
+def reconstruct_heldout(model_path: Path, manifest_path: Path, out_dir: Path, seed: int,
+                        named: list[str] | None = None) -> list[Path]:
+    """Reconstruct every held-out file (or the files named as unseen by an imported run) with a run
+    folder (checkpoint) or an exported .ts."""
     manifest = read_manifest(manifest_path)
-    sources = files_in_split(manifest, "heldout")
+    sources = evaluation_files(manifest, named)
     if not sources:
         raise ValueError(f"{manifest_path}: no held-out files to reconstruct")
     scripted = Path(model_path).suffix == ".ts"

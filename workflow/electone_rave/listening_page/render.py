@@ -16,6 +16,7 @@ import soundfile as sf
 
 from ..evaluation.evaluate import read_mono
 from ..evaluation.prior_generation import inlet_value, temperature_file_name
+from ..union_corpus import members
 from ..manifest import files_in_split, name_in_manifest, read_json, read_manifest, reconstruction_of
 from . import ListeningPageError
 from .clips import Clip, loudest_window, write_clip, write_thumbnail
@@ -45,6 +46,7 @@ class CorpusSection:
     corpus: str
     columns: list[str]
     rows: list[ClipRow]
+    private: bool = False  # a private corpus: no clips of it or of its reconstructions on a published page
 
 
 class Media:
@@ -70,7 +72,8 @@ class Media:
 
 
 def run_label(run: dict) -> str:
-    return f"{run['run']} (noise {'on' if run['noise_generator'] else 'off'})"
+    caveat = "; may have trained on this file" if run.get("evaluated_on") == "held-out files it may have trained on" else ""
+    return f"{run['run']} (noise {'on' if run['noise_generator'] else 'off'}{caveat})"
 
 
 def corpus_section(corpus: str, manifest: Path, runs: list[dict], reconstructions: dict[str, Path],
@@ -114,7 +117,10 @@ def nn_tilde_lines(model: ExportedModel, buffer: int) -> list[str]:
 
 def render(*, numbers_file: Path, manifests: dict[str, Path], reconstructions: dict[str, Path],
            priors: dict[str, Path], temperatures: list[float], figures: list[Path], models: list[Path],
-           paper: Path, clip_seconds: float, lufs: float, buffer: int, html: Path, media_folder: Path) -> Path:
+           paper: Path, clip_seconds: float, lufs: float, buffer: int, html: Path, media_folder: Path,
+           private: set[str] = frozenset(), local_only: bool = False) -> Path:
+    """The page. Corpora in `private` (or unions holding one) get no clips, of their recordings or of
+    their reconstructions, unless `local_only`: a page for this machine, which says so on top."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
     if not media_folder.resolve().is_relative_to(html.parent.resolve()):
@@ -123,8 +129,11 @@ def render(*, numbers_file: Path, manifests: dict[str, Path], reconstructions: d
     if media_folder.exists():
         shutil.rmtree(media_folder)  # ours alone: a stale clip must not outlive its run
     media = Media(html, media_folder)
-    runs = [r for r in numbers["runs"] if r["run"] in reconstructions]
-    sections = [corpus_section(corpus, manifest, [r for r in runs if r["corpus"] == corpus],
+    # A run evaluated on other files than the held-out split (named as unseen at import) has no clips here.
+    runs = [r for r in numbers["runs"] if r["run"] in reconstructions and r.get("evaluated_on") != "files named as unseen"]
+    hidden = {corpus for corpus in manifests if set(members(corpus)) & set(private)} if not local_only else set()
+    sections = [CorpusSection(corpus, [], [], private=True) if corpus in hidden else
+                corpus_section(corpus, manifest, [r for r in runs if r["corpus"] == corpus],
                                reconstructions, media, clip_seconds, lufs)
                 for corpus, manifest in manifests.items()]
     prior_rows = [ClipRow(run, prior_clips(run, folder, temperatures, media, lufs)) for run, folder in priors.items()]
@@ -132,6 +141,7 @@ def render(*, numbers_file: Path, manifests: dict[str, Path], reconstructions: d
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     page = env.get_template("index.html.j2").render(
         n=numbers, sections=sections, priors=prior_rows, clip_seconds=clip_seconds, lufs=lufs,
+        local_only_corpora=sorted(set(private)) if local_only else [],
         figures=[(f.stem.replace("_", " "), media.copy(f, "figures")) for f in figures],
         models=[(model, media.copy(path, "models"), nn_tilde_lines(model, buffer))
                 for model, path in zip(map(describe, models), models)],

@@ -355,7 +355,8 @@ def test_each_training_printed_an_estimate_its_checkpoints_keep_to(chain: Path):
 def test_the_baseline_replication_is_a_checked_report(chain: Path):
     report = json.loads((chain / "results/eval/replication.json").read_text())
     assert report["run"] == "baseline" and report["phase_1_duration"] == 3
-    assert [c["criterion"] for c in report["criteria"]] == ["validation_drop_in_phase_1", "discriminator_gap_in_phase_2"]
+    assert [c["criterion"] for c in report["criteria"]] == ["validation_drop_in_phase_1", "discriminator_gap_in_phase_2",
+                                                           "discriminator_gap_peak_earliness", "discriminator_gap_decay"]
     assert report["passed"] == all(c["passed"] for c in report["criteria"])
     for c in report["criteria"]:  # six smoke steps may not allow a measure; then it says why
         assert c["passed"] == (c["measured"] is not None and c["measured"] > c["must_exceed"])

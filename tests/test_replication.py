@@ -1,4 +1,4 @@
-"""The baseline replication check reads RAVE's reference behaviour off the training scalars."""
+"""The baseline's reference training behaviour, read off its training scalars."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from electone_rave.evaluation.replication import check
@@ -53,3 +54,36 @@ def test_a_criterion_the_scalars_cannot_support_fails_with_its_reason(tmp_path: 
     gap = report["criteria"][1]
     assert gap["measured"] is None and not gap["passed"] and "s.csv: no 'pred_real' scalars" in gap["not_measurable"]
     assert report["criteria"][0]["passed"] and not report["passed"]
+
+
+SHAPE = {"discriminator_gap_peak_earliness": 0.5, "discriminator_gap_decay": 0.25}
+
+
+def test_a_gap_that_diverges_early_and_converges_later_has_the_reference_shape(tmp_path: Path):
+    # 20 logged phase-2 points: the gap rises to 1.0 at the 4th, then falls back to 0.2
+    gap = [0.25, 0.5, 0.75, 1.0] + list(np.linspace(0.95, 0.2, 16))
+    scalars = write_scalars(tmp_path / "s.csv", [(10, 20.0), (76, 15.0)], real=gap, fake=[0.0] * len(gap))
+    report = check("baseline", scalars, tmp_path / "summary.json", SHAPE, tmp_path / "r.json")
+    measured = {row["criterion"]: row["measured"] for row in report["criteria"]}
+    assert measured["discriminator_gap_peak_earliness"] == pytest.approx(1 - 3 / 19, abs=0.06)
+    assert measured["discriminator_gap_decay"] == pytest.approx(1 - 0.3, abs=0.1)  # last fifth ~0.3 of the peak
+    assert report["passed"]
+
+
+def test_a_gap_that_keeps_growing_does_not(tmp_path: Path):
+    gap = list(np.linspace(0.0, 1.0, 20))
+    scalars = write_scalars(tmp_path / "s.csv", [(10, 20.0), (76, 15.0)], real=gap, fake=[0.0] * len(gap))
+    report = check("baseline", scalars, tmp_path / "summary.json", SHAPE, tmp_path / "r.json")
+    measured = {row["criterion"]: row["measured"] for row in report["criteria"]}
+    assert measured["discriminator_gap_peak_earliness"] < 0.1 and measured["discriminator_gap_decay"] < 0.1
+    assert not report["passed"]
+
+
+def test_too_few_phase_2_points_make_the_shape_not_measurable(tmp_path: Path):
+    # the first point is logged at phase 1's last step: three are in phase 2
+    scalars = write_scalars(tmp_path / "s.csv", [(10, 20.0), (76, 15.0)], real=[0.3, 0.3, 0.2, 0.1], fake=[0.0] * 4)
+    report = check("baseline", scalars, tmp_path / "summary.json", {**THRESHOLDS, **SHAPE}, tmp_path / "r.json")
+    rows = {row["criterion"]: row for row in report["criteria"]}
+    assert rows["discriminator_gap_in_phase_2"]["measured"] is not None  # the level needs no shape
+    for name in SHAPE:
+        assert rows[name]["measured"] is None and "3 logged phase-2 points; the gap's shape needs 8" in rows[name]["not_measurable"]

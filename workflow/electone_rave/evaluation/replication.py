@@ -1,11 +1,17 @@
-"""The baseline replication as a check: RAVE's reference training behaviour, stated as tolerances.
+"""The baseline's reference training behaviour as a check: RAVE's healthy run, stated as tolerances.
 
-IRCAM's account of a healthy RAVE v2 run, measurable from its TensorBoard scalars:
+IRCAM's account of a healthy RAVE v2 run (its tutorial, as the study's author followed it),
+measurable from its TensorBoard scalars:
   1. the validation distance falls through phase 1 (representation learning);
   2. once phase 2 (adversarial) starts, the discriminator scores real audio above generated audio:
-     pred_real separates from pred_fake.
-Each criterion's threshold lives in configs/config.yaml (`replication`); the report says what was
-measured, the threshold, and pass or fail.
+     pred_real separates from pred_fake;
+  3. they diverge early in phase 2: the gap pred_real - pred_fake peaks in the first part of it;
+  4. and converge later: by the end of phase 2 the gap has fallen back from its peak, as the
+     generator learns to fool the discriminator.
+1 and 2 hold for almost any working run; 3 and 4 are the shape the author saw in the tutorial and
+asked about on the Electone run. Each criterion's threshold lives in configs/config.yaml
+(`replication`); the report says what was measured, the threshold, and pass or fail, or why the
+run's scalars cannot support a measure (a short profile logs too few phase-2 points for a shape).
 """
 
 from __future__ import annotations
@@ -40,8 +46,11 @@ def validation_drop_in_phase_1(scalars_csv: Path, phase_1: int) -> float:
     return float((in_phase_1[0] - in_phase_1[-1]) / in_phase_1[0])
 
 
-def discriminator_gap_in_phase_2(scalars_csv: Path, phase_1: int) -> float:
-    """Mean of pred_real - pred_fake over the second half of the logged phase-2 steps."""
+MIN_SHAPE_POINTS = 8  # logged phase-2 points below which a peak and its decay are not a shape
+
+
+def phase_2_gap(scalars_csv: Path, phase_1: int) -> np.ndarray:
+    """pred_real - pred_fake at each logged phase-2 step."""
     real_steps, real = series(scalars_csv, "pred_real")
     fake_steps, fake = series(scalars_csv, "pred_fake")
     if not np.array_equal(real_steps, fake_steps):
@@ -49,7 +58,41 @@ def discriminator_gap_in_phase_2(scalars_csv: Path, phase_1: int) -> float:
     gap = (real - fake)[real_steps > phase_1]
     if len(gap) == 0:
         raise NotMeasurable(f"{scalars_csv}: no discriminator scalars after phase 1 (step {phase_1})")
+    return gap
+
+
+def discriminator_gap_in_phase_2(scalars_csv: Path, phase_1: int) -> float:
+    """Mean of pred_real - pred_fake over the second half of the logged phase-2 steps."""
+    gap = phase_2_gap(scalars_csv, phase_1)
     return float(np.mean(gap[len(gap) // 2:]))
+
+
+def smoothed_gap(scalars_csv: Path, phase_1: int) -> np.ndarray:
+    """The phase-2 gap under a centred moving average over a tenth of its points (the raw scalars
+    are noisy step to step); refused when too few points were logged to have a shape."""
+    gap = phase_2_gap(scalars_csv, phase_1)
+    if len(gap) < MIN_SHAPE_POINTS:
+        raise NotMeasurable(f"{scalars_csv}: {len(gap)} logged phase-2 points; the gap's shape needs "
+                            f"{MIN_SHAPE_POINTS} (a longer phase 2, or a smaller log_every_n_steps)")
+    width = max(1, len(gap) // 10)
+    padded = np.pad(gap, (width // 2, width - 1 - width // 2), mode="edge")
+    return np.convolve(padded, np.ones(width) / width, mode="valid")
+
+
+def discriminator_gap_peak_earliness(scalars_csv: Path, phase_1: int) -> float:
+    """How early in phase 2 the gap peaks: 1 at its first logged point, 0 at its last."""
+    gap = smoothed_gap(scalars_csv, phase_1)
+    return float(1 - np.argmax(gap) / (len(gap) - 1))
+
+
+def discriminator_gap_decay(scalars_csv: Path, phase_1: int) -> float:
+    """How far the gap has fallen from its peak by the end of phase 2: 1 - (mean of its last fifth)
+    / peak; 0 if it ends at its peak, 1 if real and generated end scored alike."""
+    gap = smoothed_gap(scalars_csv, phase_1)
+    peak = float(gap.max())
+    if peak <= 0:
+        raise NotMeasurable(f"{scalars_csv}: the gap never rose above 0 in phase 2, so there is no peak to decay from")
+    return float(1 - np.mean(gap[-max(1, len(gap) // 5):]) / peak)
 
 
 CRITERIA = {
@@ -57,6 +100,10 @@ CRITERIA = {
                                    validation_drop_in_phase_1),
     "discriminator_gap_in_phase_2": ("pred_real separates from pred_fake in phase 2 (mean gap, second half)",
                                      discriminator_gap_in_phase_2),
+    "discriminator_gap_peak_earliness": ("they diverge early in phase 2 (1 - the gap's peak position in phase 2)",
+                                         discriminator_gap_peak_earliness),
+    "discriminator_gap_decay": ("and converge later (the gap's fall from its peak by the end of phase 2)",
+                                discriminator_gap_decay),
 }
 
 

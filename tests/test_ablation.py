@@ -28,6 +28,7 @@ def test_differences_are_paired_by_seed(tmp_path: Path):
     assert log_mel["difference_per_seed"] == [-1.0, -0.5]
     assert log_mel["difference"] == pytest.approx(-0.75) and log_mel["difference_std"] == pytest.approx(0.3536, abs=1e-4)
     assert log_mel["noise_better"] and log_mel["same_sign_every_seed"]
+    assert row["verdict"] == "helps"  # every metric: lower with noise on both seeds, by more than the spread
     assert json.loads((tmp_path / "ablation.json").read_text()) == result
 
 
@@ -38,6 +39,20 @@ def test_one_seed_has_no_spread(tmp_path: Path):
                   tmp_path, tmp_path / "a.json")["pairs"][0]
     assert row["metrics"]["flatness_error"]["difference_std"] is None
     assert not row["metrics"]["flatness_error"]["noise_better"]
+    assert row["verdict"] == "cannot tell"  # one seed: no spread to judge a difference against
+
+
+@pytest.mark.parametrize("values, expected", [
+    ({"on": 3.0, "on_seed2": 4.0, "off": 1.0, "off_seed2": 1.5}, "does not help"),   # worse on both seeds
+    ({"on": 1.0, "on_seed2": 4.0, "off": 2.0, "off_seed2": 3.5}, "cannot tell"),     # the sign flips
+    ({"on": 1.0, "on_seed2": 1.0, "off": 1.05, "off_seed2": 3.0}, "cannot tell"),    # within the spread
+])
+def test_the_verdict_says_only_what_the_seeds_support(tmp_path: Path, values: dict, expected: str):
+    for run, value in values.items():
+        write_metrics(tmp_path, run, value)
+    pair = {"corpus": "electone", "with_noise": ["on", "on_seed2"], "without_noise": ["off", "off_seed2"],
+            "seeds": [1, 2]}
+    assert compare([pair], tmp_path, tmp_path / "ablation.json")["pairs"][0]["verdict"] == expected
 
 
 def test_unpaired_runs_are_refused(tmp_path: Path):

@@ -16,11 +16,12 @@ import pytest
 import torch
 from conftest import run
 
+from electone_rave.export import BFLOAT16_MIN_SNR_DB, STOCK_TOLERANCE
 from electone_rave.matmul_convs import WEIGHT_DTYPES, MatmulCachedConv1d, MatmulCachedConvTranspose1d, convert
 
-TOLERANCE = dict(atol=1e-5, rtol=1e-4)  # float32 weights: what the README and the config state
+TOLERANCE = STOCK_TOLERANCE  # float32 weights: what the paper states (export.py)
 BFLOAT16_LAYER_ERROR = 0.01  # bfloat16 weights: relative RMS error of one layer's output
-BFLOAT16_EXPORT_SNR_DB = 40  # and of a whole export's, as the README states it
+BFLOAT16_EXPORT_SNR_DB = BFLOAT16_MIN_SNR_DB  # and of a whole export's
 
 
 def relative_rms_error(b: torch.Tensor, a: torch.Tensor) -> float:

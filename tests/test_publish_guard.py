@@ -92,3 +92,17 @@ def test_a_leaking_output_is_removed_and_the_command_fails(corpora, tmp_path: Pa
                tmp_path, check=False)
     assert done.returncode != 0 and f"{site / 'clip.wav'}: audio of electone: " in done.stderr
     assert (site / "clip.wav").exists()  # the check alone removes nothing
+
+
+def test_small_files_identify_nothing(corpora, tmp_path: Path):
+    """An empty marker beside a private corpus' database (Snakemake's timestamp, LMDB's lock) must not
+    make every empty file published look like a copy of it."""
+    private_folder = tmp_path / "db"
+    private_folder.mkdir()
+    (private_folder / ".snakemake_timestamp").write_bytes(b"")
+    (private_folder / "lock.mdb").write_bytes(bytes(1024))
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "empty.txt").write_bytes(b"")
+    (site / "zeros.bin").write_bytes(bytes(1024))
+    assert len(check_against([site], [("electone", private_folder)])) == 2

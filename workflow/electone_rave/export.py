@@ -15,6 +15,12 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 MATMUL_WEIGHTS = ("float32", "bfloat16")  # the matrix-product layers' weight types (matmul_convs.WEIGHT_DTYPES)
 NN_TILDE_METHODS = ("encode", "decode", "forward")
+# The tolerances the matrix-product export is tested to (tests/test_matmul_convs.py) and the paper
+# states (paper_numbers): float32 weights give stock `rave export`'s outputs within STOCK_TOLERANCE;
+# bfloat16 weights keep a whole export's outputs at least BFLOAT16_MIN_SNR_DB above their difference
+# to stock's.
+STOCK_TOLERANCE = {"atol": 1e-5, "rtol": 1e-4}
+BFLOAT16_MIN_SNR_DB = 40.0
 
 
 class ExportError(RuntimeError):

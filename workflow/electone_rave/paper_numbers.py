@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import provenance as workflow_provenance
-from .config import expand_seeds, has_training_curves
+from .config import expand_seeds, has_training_curves, is_private
 from .evaluation.prior_generation import inlet_value
+from .export import BFLOAT16_MIN_SNR_DB, STOCK_TOLERANCE
 from .manifest import read_json, write_json
 
 FIDELITIES = ("0.8", "0.9", "0.95", "0.99")
@@ -87,10 +88,11 @@ def gather(config: dict, results: Path, out: Path) -> dict:
         "versions": workflow_provenance.versions(), "hardware": provenance["hardware"],
         "corpus": profile["corpus"], "train": {k: profile["train"][k] for k in ("max_steps", "batch", "overrides")},
         "audio": config["audio"],
-        "export": config["export"],
+        "export": {**config["export"], "stock_tolerance": STOCK_TOLERANCE, "bfloat16_min_snr_db": BFLOAT16_MIN_SNR_DB},
         "site": {**config["site"],
                  "prior_inlet_values": [round(inlet_value(t), 2) for t in config["site"]["prior_temperatures"]]},
         "corpora": [corpus_numbers(c, results) for c in sorted({s["corpus"] for s in runs.values()})],
+        "private_corpora": sorted(c for c in {s["corpus"] for s in runs.values()} if is_private(config, c)),
         "runs": [run_numbers(run, spec, results) for run, spec in runs.items()],
         "priors": [{"run": run, **read(results / "eval" / run / "prior.json")}
                    for run, spec in runs.items() if spec["prior"]],

@@ -37,6 +37,8 @@ MATCH_BITS = 6.0
 # Windows whose items barely change (silence, one held tone) say nothing about which recording they
 # are from, and would match any other silence: they are not compared.
 MIN_DISTINCT_ITEMS = 8
+# Files below this size identify nothing (empty markers, LMDB's lock file, a header): not hashed.
+MIN_IDENTIFYING_BYTES = 4096
 BIT_COUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 AUDIO_MAGIC = (b"RIFF", b"RIFX", b"RF64", b"fLaC", b"OggS", b"ID3", b"FORM", b"caff", b"wvpk", b"MAC ", b".snd")
 
@@ -76,6 +78,8 @@ def private_material(folders: dict[str, list[Path]]) -> PrivateMaterial:
         for root in roots:
             files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
             for path in files:
+                if path.stat().st_size < MIN_IDENTIFYING_BYTES:
+                    continue
                 material.hashes[sha256_of(path)] = f"{corpus}: {path}"
                 with open(path, "rb") as f:
                     if looks_like_audio(f.read(16)):
@@ -104,6 +108,8 @@ def closest_match(query: np.ndarray, reference: np.ndarray) -> float:
 def judge(name: str, data: bytes | Path, material: PrivateMaterial) -> list[str]:
     """Why one file (or archive member) may not be published; [] if it may."""
     raw = data.read_bytes() if isinstance(data, Path) else data
+    if len(raw) < MIN_IDENTIFYING_BYTES:
+        return []
     digest = hashlib.sha256(raw).hexdigest()
     if digest in material.hashes:
         return [f"{name}: the same bytes as {material.hashes[digest]}"]

@@ -234,3 +234,42 @@ def test_the_direct_writer_refuses_a_file_at_another_rate_naming_it(tmp_path: Pa
     sf.write(tmp_path / "slow.flac", tone(SECONDS, 22050), 22050, subtype="PCM_16")
     with pytest.raises(DatabaseMismatchError, match=r"slow.flac: 22050 Hz; the ingested training files are at 44100"):
         write_database([tmp_path / "fine.flac", tmp_path / "slow.flac"], tmp_path / "db", N_SIGNAL, 44100, workers=2)
+
+
+@pytest.fixture(scope="module")
+def album_with_copies(tmp_path_factory) -> Path:
+    """Four recordings (the demo's Electone stand-in, 8 s each) and the copies a real folder gathers:
+    a symlinked folder, a plain copy in a second folder, and one track also as MP3 at 48 kHz."""
+    from electone_rave.demo_corpus import generate_corpus
+    import subprocess
+
+    folder = tmp_path_factory.mktemp("album") / "raw"
+    generate_corpus("electone", folder / "side A", 4, 8.0, 1970)
+    (folder / "side A (link)").symlink_to("side A", target_is_directory=True)
+    (folder / "side A/back to the album").symlink_to("..", target_is_directory=True)  # a cycle: not entered
+    (folder / "to sort").mkdir()
+    (folder / "to sort/electone_001.wav").write_bytes((folder / "side A/electone_001.wav").read_bytes())
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(folder / "side A/electone_002.wav"), "-ar", "48000",
+                    "-b:a", "192k", str(folder / "electone_002 (web).mp3")], check=True)
+    return folder
+
+
+def test_each_recording_is_kept_once_and_its_copies_named_as_duplicates(album_with_copies: Path, tmp_path: Path):
+    target = Target(sample_rate=44100, channels=1, min_seconds=2.0)
+    report = ingest(album_with_copies, tmp_path / "corpus", target, on_bad_input="skip", threads=2)
+    rows = {row["file"]: row for row in report["files"]}
+    kept = sorted(name for name, row in rows.items() if row["status"] in ("accepted", "converted"))
+    assert kept == [f"side A/electone_00{i}.wav" for i in range(4)]  # the lossless originals
+    duplicates = {name: row["duplicate_of"] for name, row in rows.items() if row["duplicate_of"]}
+    assert duplicates == {**{f"side A (link)/electone_00{i}.wav": f"side A/electone_00{i}.wav" for i in range(4)},
+                          "to sort/electone_001.wav": "side A/electone_001.wav",
+                          "electone_002 (web).mp3": "side A/electone_002.wav"}
+    assert "the same bytes" in rows["to sort/electone_001.wav"]["reason"]
+    assert "the same recording (fingerprints differ by" in rows["electone_002 (web).mp3"]["reason"]
+    assert report["totals"]["seconds_kept"] == pytest.approx(4 * 8.0, abs=1e-3)  # the length is not overstated
+
+    manifest = build_manifest(tmp_path / "corpus", heldout_files=2, seed=1)  # no copy can straddle the split
+    assert sorted(row["file"] for row in manifest["files"]) == [f"side A/electone_00{i}.flac" for i in range(4)]
+
+    with pytest.raises(BadInputError, match=r"electone_002 \(web\).mp3: duplicate of side A/electone_002.wav"):
+        ingest(album_with_copies, tmp_path / "strict", target, on_bad_input="fail")

@@ -16,6 +16,7 @@ import re
 import subprocess
 from pathlib import Path
 
+from .fingerprint import looks_like_audio
 from .manifest import AUDIO_EXTENSIONS
 
 DOCKERIGNORE = ".dockerignore"
@@ -66,8 +67,6 @@ DATABASE_SUFFIXES = {".mdb"}  # LMDB: RAVE's database (data.mdb) holds the corpu
 
 def holds_audio(path: Path) -> bool:
     """Audio or a RAVE database, by its name or by its first bytes."""
-    from .publish_guard import looks_like_audio
-
     if path.suffix.lower() in (*AUDIO_EXTENSIONS, *DATABASE_SUFFIXES):
         return True
     try:

@@ -6,11 +6,19 @@ rate and channel count (RAVE's own preprocessing decodes to 16-bit too, so nothi
 lost): by libsndfile straight from a 16-bit WAV that needs no conversion, by ffmpeg otherwise. Bad files either fail the
 run, all of them named with their reasons (`on_bad_input: fail`), or are skipped with the reason
 recorded (`skip`). The report lists every file found and what became of it.
+
+A folder often holds one recording more than once: a symlinked folder, a copy in a second folder,
+the same track as FLAC and as MP3. Each copy after the first is a duplicate (the same bytes, or the
+same recording by its Chromaprint fingerprint, computed from the samples already decoded), judged
+like any bad file: so the corpus' length is not overstated, and a held-out file never has a copy
+among the training files. The copy kept is a lossless one where there is one, else the first by name.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import shutil
 import subprocess
 from collections import Counter
@@ -22,6 +30,7 @@ import numpy as np
 import soundfile as sf
 
 from .audio_check import BadAudioError, decode, read_pcm16_wav, require_ffmpeg
+from .fingerprint import MATCH_BITS, fingerprint_samples, whole_match
 from .manifest import AUDIO_EXTENSIONS, WORKFLOW_MARKERS
 
 log = logging.getLogger(__name__)
@@ -29,6 +38,8 @@ log = logging.getLogger(__name__)
 POLICIES = ("fail", "skip")
 CLIPPING_WARN_FRACTION = 1e-3  # share of samples at 16-bit full scale worth a warning
 FULL_SCALE = 32767
+LOSSLESS = {".wav", ".flac", ".aif", ".aiff"}  # of two copies of one recording, these are kept first
+SAME_LENGTH_SECONDS = 2.0  # copies of one recording differ in length by encoder padding, not more
 
 
 class BadInputError(ValueError):
@@ -45,6 +56,7 @@ class Outcome:
     channels: int | None = None
     seconds: float | None = None
     output: str | None = None  # relative to the corpus folder
+    duplicate_of: str | None = None  # the kept file holding the same recording
 
     @property
     def kept(self) -> bool:
@@ -58,8 +70,24 @@ class Target:
     min_seconds: float  # one training chunk: shorter files contribute nothing to RAVE's database
 
 
-def judge(path: Path, name: str, target: Target) -> Outcome:
-    """What to do with one file, from its full decode."""
+@dataclass
+class Identity:
+    """What recognises a kept file's recording: its bytes, and the fingerprint of its samples."""
+    sha256: str
+    fingerprint: np.ndarray | None
+
+
+def judge(path: Path, name: str, target: Target) -> tuple[Outcome, Identity | None]:
+    """What to do with one file, and (if it is kept) what identifies it, from one full decode."""
+    outcome = judge_decoded(path, name, target)
+    if not isinstance(outcome, tuple):
+        return outcome, None
+    found, info, samples = outcome
+    return found, Identity(hashlib.sha256(path.read_bytes()).hexdigest(), fingerprint_samples(samples, info.sample_rate))
+
+
+def judge_decoded(path: Path, name: str, target: Target):
+    """An Outcome for a file that is not kept; for a kept one, the Outcome with its decode."""
     if path.name.startswith("."):
         return Outcome(name, "ignored", "hidden file")
     if path.suffix.lower() not in AUDIO_EXTENSIONS:
@@ -89,7 +117,51 @@ def judge(path: Path, name: str, target: Target) -> Outcome:
         conversions.append(f"mixed {info.channels} -> {target.channels} channel(s)")
     found.status = "converted" if conversions else "accepted"
     found.reason = "; ".join(conversions)
-    return found
+    return found, info, samples
+
+
+def mark_duplicates(outcomes: list[Outcome], identities: dict[str, Identity], linked: set[str] = frozenset()) -> None:
+    """Skip every kept file that repeats the recording of another kept file, naming that one. The
+    copy kept: a lossless one, reached without a symlink (`linked` names the others), first by name."""
+    def preference(o: Outcome) -> tuple:
+        return Path(o.file).suffix.lower() not in LOSSLESS, o.file in linked, o.file
+
+    kept: list[Outcome] = []
+    for o in sorted((o for o in outcomes if o.kept), key=preference):
+        mine = identities[o.file]
+        for first in kept:
+            theirs = identities[first.file]
+            if mine.sha256 == theirs.sha256:
+                how = "the same bytes"
+            elif (mine.fingerprint is not None and theirs.fingerprint is not None
+                  and abs(o.seconds - first.seconds) <= SAME_LENGTH_SECONDS
+                  and (bits := whole_match(mine.fingerprint, theirs.fingerprint)) < MATCH_BITS):
+                how = f"the same recording (fingerprints differ by {bits:.1f} of 32 bits)"
+            else:
+                continue
+            o.status, o.duplicate_of = "skipped", first.file
+            o.reason = f"duplicate of {first.file}: {how}"
+            break
+        else:
+            kept.append(o)
+
+
+def corpus_files(source: Path) -> list[Path]:
+    """Every file under source, symlinked folders followed, so a linked copy of a folder is found
+    and judged as a duplicate rather than silently missed; a link back to a folder it sits in (a
+    cycle) is not entered."""
+    found = []
+    for folder, subfolders, files in os.walk(source, followlinks=True):
+        here = Path(folder)
+        subfolders[:] = [d for d in sorted(subfolders) if not is_cycle(here / d, source)]
+        found += [here / f for f in files if f not in WORKFLOW_MARKERS and (here / f).is_file()]
+    return sorted(found)
+
+
+def is_cycle(folder: Path, source: Path) -> bool:
+    real = os.path.realpath(folder)
+    ancestors = [folder.parent, *[p for p in folder.parent.parents if p.is_relative_to(source)]]
+    return any(os.path.realpath(a) == real for a in ancestors if a.is_relative_to(source))
 
 
 def output_names(names: list[str]) -> dict[str, str]:
@@ -133,10 +205,14 @@ def ingest(source: Path, out_dir: Path, target: Target, on_bad_input: str, threa
     if not source.is_dir():
         raise FileNotFoundError(f"{source}: corpus folder not found")
     require_ffmpeg()
-    files = sorted(p for p in source.rglob("*") if p.is_file() and p.name not in WORKFLOW_MARKERS)
+    files = corpus_files(source)
     names = [p.relative_to(source).as_posix() for p in files]
     with ThreadPoolExecutor(max(1, threads)) as pool:
-        outcomes = list(pool.map(lambda p, n: judge(p, n, target), files, names))
+        judged = list(pool.map(lambda p, n: judge(p, n, target), files, names))
+    outcomes = [outcome for outcome, _ in judged]
+    linked = {name for path, name in zip(files, names)
+              if os.path.realpath(path) != os.path.join(os.path.realpath(source), name)}
+    mark_duplicates(outcomes, {outcome.file: identity for outcome, identity in judged if identity is not None}, linked)
     for o in outcomes:
         log.log(logging.INFO if o.kept else logging.WARNING, "%s: %s%s%s", o.file, o.status,
                 f" ({o.reason})" if o.reason else "", "".join(f"; {w}" for w in o.warnings))

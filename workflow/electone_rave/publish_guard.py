@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import io
 import shutil
-import subprocess
 import tarfile
 import zipfile
 from dataclasses import dataclass, field
@@ -25,22 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .fingerprint import MATCH_BITS, closest_match, fingerprint, looks_like_audio
 from .guards import PrivateDataError
 from .manifest import sha256_of
 
-# Chromaprint gives one 32-bit item per ~0.124 s. A window of 32 items (~4 s) is compared at every
-# offset; the mean number of differing bits per item is ~1-3 for an excerpt of the same recording
-# (MP3 at another rate and level, measured) and 11 or more between different recordings of the
-# demo corpora, or between them and unrelated audio.
-WINDOW_ITEMS = 32
-MATCH_BITS = 6.0
-# Windows whose items barely change (silence, one held tone) say nothing about which recording they
-# are from, and would match any other silence: they are not compared.
-MIN_DISTINCT_ITEMS = 8
 # Files below this size identify nothing (empty markers, LMDB's lock file, a header): not hashed.
 MIN_IDENTIFYING_BYTES = 4096
-BIT_COUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
-AUDIO_MAGIC = (b"RIFF", b"RIFX", b"RF64", b"fLaC", b"OggS", b"ID3", b"FORM", b"caff", b"wvpk", b"MAC ", b".snd")
 
 
 @dataclass
@@ -49,26 +38,6 @@ class PrivateMaterial:
 
     hashes: dict[str, str] = field(default_factory=dict)  # sha256 -> "corpus: path"
     fingerprints: list[tuple[str, np.ndarray]] = field(default_factory=list)
-
-
-def looks_like_audio(head: bytes) -> bool:
-    """An audio container or stream, from its first bytes (WAV, FLAC, Ogg, MP3, AIFF, MP4/M4A, ...)."""
-    if head.startswith(AUDIO_MAGIC):
-        return True
-    if len(head) >= 12 and head[4:8] == b"ftyp":  # MP4 family (M4A, AAC in MP4)
-        return True
-    return len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0  # MPEG audio / ADTS frame sync
-
-
-def fingerprint(source: Path | bytes) -> np.ndarray | None:
-    """The recording's Chromaprint fingerprint (raw 32-bit items), or None where ffmpeg finds no audio."""
-    data = source if isinstance(source, bytes) else None
-    done = subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-i", "pipe:0" if data else str(source),
-                           "-vn", "-ac", "1", "-f", "chromaprint", "-fp_format", "raw", "pipe:1"],
-                          input=data, capture_output=True)
-    if done.returncode != 0 or len(done.stdout) < 4 * WINDOW_ITEMS:
-        return None
-    return np.frombuffer(done.stdout[: len(done.stdout) // 4 * 4], dtype="<u4")
 
 
 def private_material(folders: dict[str, list[Path]]) -> PrivateMaterial:
@@ -87,22 +56,6 @@ def private_material(folders: dict[str, list[Path]]) -> PrivateMaterial:
                         if found is not None:
                             material.fingerprints.append((f"{corpus}: {path}", found))
     return material
-
-
-def closest_match(query: np.ndarray, reference: np.ndarray) -> float:
-    """Fewest differing bits per item between any informative window of query and any stretch of
-    reference (32 where nothing can be compared)."""
-    if len(query) < WINDOW_ITEMS or len(reference) < WINDOW_ITEMS:
-        return 32.0
-    stretches = np.lib.stride_tricks.sliding_window_view(reference, WINDOW_ITEMS)
-    best = 32.0
-    for start in range(0, len(query) - WINDOW_ITEMS + 1, WINDOW_ITEMS // 2):
-        window = query[start:start + WINDOW_ITEMS]
-        if len(np.unique(window)) < MIN_DISTINCT_ITEMS:
-            continue
-        differing = BIT_COUNT[(stretches ^ window).view(np.uint8)].reshape(len(stretches), -1).sum(axis=1)
-        best = min(best, float(differing.min()) / WINDOW_ITEMS)
-    return best
 
 
 def judge(name: str, data: bytes | Path, material: PrivateMaterial) -> list[str]:

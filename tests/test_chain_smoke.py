@@ -42,6 +42,7 @@ def test_manifest_lists_every_artefact_with_its_hash(chain: Path):
     assert rules == {"demo_corpus", "ingest", "preprocess", "train", "adopt_run", "prior", "export", "export_with_prior",
                      "adopt_scripted", "adopt_scripted_prior", "scalars",
                      "reconstruct", "evaluate_reconstructions", "generate_prior", "evaluate_prior", "realtime",
+                     "play_heldout", "evaluate_played", "export_other_weights", "compare_weights",
                      "ablation", "replication", "effective_config", "figure_training_curves", "figure_spectrograms",
                      "figure_ablation", "paper_numbers", "paper", "generate_prior_sweep", "listening_page"}
     paths = {row["path"] for row in manifest["artefacts"]}
@@ -179,6 +180,27 @@ def test_no_private_audio_is_published(chain: Path, tmp_path: Path):
         assert done.returncode != 0 and f"results/site/media/img/cover.jpg: audio of electone: " in done.stderr
     finally:
         planted.unlink()
+
+
+def test_every_run_is_also_measured_as_nn_tilde_plays_its_export(chain: Path):
+    """The paper's played table: the held-out files through each run's exported .ts, batch 1, nn~'s
+    buffer, its delay removed; quality and speed from the same files. bfloat16 weights measured on
+    the trained Electone model against its float32 export."""
+    config = yaml.safe_load((chain / "configs/config.yaml").read_text())
+    numbers = json.loads((chain / "results/paper/numbers.json").read_text())
+    for row in numbers["runs"]:
+        record = json.loads((chain / f"results/audio/{row['run']}/played/played.json").read_text())
+        assert (record["batch"], record["buffer"], record["threads"]) == (
+            1, config["evaluation"]["realtime_buffer"], config["evaluation"]["realtime_threads"])
+        evaluated = json.loads((chain / f"results/eval/{row['run']}/played.json").read_text())
+        assert row["played"]["reconstruction"]["log_mel_l1"] == pytest.approx(evaluated["mean"]["log_mel_l1"])
+        assert row["played"]["realtime_factor"] == pytest.approx(record["realtime_factor"])
+        assert [f["file"] for f in evaluated["files"]] == [
+            f["file"] for f in json.loads((chain / f"results/eval/{row['run']}/reconstruction.json").read_text())["files"]]
+    [weights] = numbers["weights"]
+    assert weights["run"] == "electone" and (chain / "results/export/electone_bfloat16.ts").is_file()
+    compared = json.loads((chain / "results/eval/electone/weights.json").read_text())
+    assert compared["reference"]["model"] == "results/export/electone.ts" and weights["snr_db_min"] == compared["snr_db"]["min"]
 
 
 def test_the_ablation_pairs_the_runs_of_each_seed(chain: Path):

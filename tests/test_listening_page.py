@@ -111,7 +111,9 @@ def fake_numbers(runs: list[tuple[str, str, bool]]) -> dict:
         "corpora": [{"corpus": "électone", "files_found": 2, "files_kept": 2, "heldout_files": 1,
                      "seconds_kept": 6.0, "seconds_in_database": 2.0}],
         "runs": [{"run": run, "corpus": corpus, "noise_generator": noise, "reconstruction": metrics,
-                  "realtime": {"realtime_factor": 0.5, "threads": 1, "buffer": 2048}} for run, corpus, noise in runs],
+                  "realtime": {"realtime_factor": 0.5, "threads": 1, "buffer": 2048},
+                  "played": {"reconstruction": metrics, "realtime_factor": 0.6, "threads": 1, "buffer": 2048}}
+                 for run, corpus, noise in runs],
     }
 
 

@@ -211,6 +211,16 @@ def cmd_reconstruct(a):
     reconstruct_heldout(a.run, a.manifest, a.out, a.seed, a.files)
 
 
+def cmd_play_heldout(a):
+    from .evaluation.played import play_heldout
+    play_heldout(a.model, a.manifest, a.out, a.buffer, a.threads, a.seed, a.files)
+
+
+def cmd_compare_exports(a):
+    from .evaluation.played import compare_exports
+    compare_exports(a.reference, a.candidate, a.manifest, a.out, a.buffer, a.threads, a.seed, a.files)
+
+
 def cmd_evaluate_reconstructions(a):
     from .evaluation.evaluate import evaluate_reconstructions
     evaluate_reconstructions(a.manifest, a.reconstructions, a.run_name, a.out, a.files)
@@ -504,6 +514,31 @@ def parser() -> argparse.ArgumentParser:
                    help="evaluate these manifest files instead of the held-out split (an imported run's "
                    "files named as never seen)")
     p.set_defaults(func=cmd_reconstruct)
+
+    p = sub.add_parser("play-heldout", help="play held-out files through an exported .ts as nn~ plays it")
+    p.add_argument("--model", type=Path, required=True, help="exported streaming TorchScript model (.ts)")
+    p.add_argument("--manifest", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True, help="folder for the played files and played.json")
+    p.add_argument("--buffer", type=int, required=True, help="nn~'s buffer: samples per forward call")
+    p.add_argument("--threads", type=int, required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--files", nargs="*", default=None, metavar="NAME",
+                   help="evaluate these manifest files instead of the held-out split (an imported run's "
+                   "files named as never seen)")
+    p.set_defaults(func=cmd_play_heldout)
+
+    p = sub.add_parser("compare-exports", help="two exports of one model played alike: SNR and metrics, as JSON")
+    p.add_argument("--reference", type=Path, required=True, help="the float32 export")
+    p.add_argument("--candidate", type=Path, required=True, help="the bfloat16 export")
+    p.add_argument("--manifest", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--buffer", type=int, required=True)
+    p.add_argument("--threads", type=int, required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--files", nargs="*", default=None, metavar="NAME",
+                   help="evaluate these manifest files instead of the held-out split (an imported run's "
+                   "files named as never seen)")
+    p.set_defaults(func=cmd_compare_exports)
 
     p = sub.add_parser("evaluate-reconstructions", help="metrics of held-out reconstructions, as JSON")
     p.add_argument("--manifest", type=Path, required=True)

@@ -330,6 +330,16 @@ def expand_seeds(config: dict) -> dict[str, dict]:
     return runs
 
 
+def weights_compared_runs(config: dict, runs: dict[str, dict]) -> list[str]:
+    """The runs whose float32 and bfloat16 exports are compared on the trained model (rule
+    compare_weights): those with a checkpoint and a prior (the study's model), where the export takes
+    matrix-product weights."""
+    export = config["export"]
+    if not (export["streaming"] and export["matmul_convolutions"]):
+        return []
+    return [run for run, spec in runs.items() if spec["prior"] and not is_scripted(spec)]
+
+
 def arm_runs(runs: dict[str, dict], arm: str) -> list[str]:
     """The concrete runs of one arm, first seed first."""
     return [run for run, spec in runs.items() if spec["arm"] == arm]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import provenance as workflow_provenance
-from .config import expand_seeds, has_training_curves, is_private
+from .config import expand_seeds, has_training_curves, is_private, weights_compared_runs
 from .evaluation.prior_generation import inlet_value
 from .export import BFLOAT16_MIN_SNR_DB, STOCK_TOLERANCE
 from .manifest import read_json, write_json
@@ -48,6 +48,9 @@ def run_numbers(run: str, spec: dict, results: Path) -> dict:
         "evaluated_on": ("files named as unseen" if spec.get("unseen_files") else
                          "held-out files it may have trained on" if spec.get("imported") else "held-out files"),
         "realtime": read(results / "eval" / run / "realtime.json"),
+        # The same held-out files played through the exported .ts as nn~ plays it: its quality, and
+        # the compute time measured while playing them.
+        "played": played_numbers(run, results),
         "phase_1_duration": None, "final_validation": None, "latent_dims_for_fidelity": {},
     }
     if has_training_curves(spec):
@@ -61,6 +64,23 @@ def run_numbers(run: str, spec: dict, results: Path) -> dict:
                                          if f"fidelity_{f}" in scalars},
         })
     return numbers
+
+
+def played_numbers(run: str, results: Path) -> dict:
+    evaluated = read(results / "eval" / run / "played.json")
+    record = read(results / "audio" / run / "played" / "played.json")
+    return {"reconstruction": {**evaluated["mean"], "frechet_mfcc_distance": evaluated["frechet_mfcc_distance"]},
+            **{k: record[k] for k in ("realtime_factor", "buffer", "threads", "batch", "delay_samples")}}
+
+
+def weights_numbers(run: str, results: Path) -> dict:
+    """What bfloat16 weights change on the trained model: SNR against float32, metrics, speed."""
+    compared = read(results / "eval" / run / "weights.json")
+    return {"run": run, "snr_db_min": compared["snr_db"]["min"], "files": len(compared["files"]),
+            **{role: {"log_mel_l1": compared[role]["metrics"]["log_mel_l1"],
+                      "multiscale_spectral_distance": compared[role]["metrics"]["multiscale_spectral_distance"],
+                      "realtime_factor": compared[role]["realtime_factor"]}
+               for role in ("reference", "candidate")}}
 
 
 def corpus_numbers(corpus: str, results: Path) -> dict:
@@ -97,6 +117,7 @@ def gather(config: dict, results: Path, out: Path) -> dict:
         "priors": [{"run": run, **read(results / "eval" / run / "prior.json")}
                    for run, spec in runs.items() if spec["prior"]],
         "ablation": read(results / "eval" / "ablation.json"),
+        "weights": [weights_numbers(run, results) for run in weights_compared_runs(config, runs)],
         "replication": read(results / "eval" / "replication.json"),
     }
     write_json(numbers, out)

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from pathlib import Path
 
 from electone_rave.config import (arm_budget, arm_overrides, arm_runs, check_semantics, expand_seeds, has_training_curves,
-                                  is_imported, is_private, is_scripted, raw_corpus_folder)
+                                  is_imported, is_private, is_scripted, raw_corpus_folder, weights_compared_runs)
 from electone_rave.gin_stack import project_files
 from electone_rave.guards import check_private_data
 from electone_rave.private_corpus import manifest_path
@@ -225,6 +225,10 @@ def artefacts():
         "generate_prior": expand(pattern(rules.generate_prior.output), run=PRIOR_RUNS),
         "evaluate_prior": expand(pattern(rules.evaluate_prior.output), run=PRIOR_RUNS),
         "realtime": expand(pattern(rules.realtime.output), run=RUNS),
+        "play_heldout": expand(pattern(rules.play_heldout.output), run=RUNS),
+        "evaluate_played": expand(pattern(rules.evaluate_played.output), run=RUNS),
+        "export_other_weights": expand(pattern(rules.export_other_weights.output), run=WEIGHTS_COMPARED_RUNS),
+        "compare_weights": expand(pattern(rules.compare_weights.output), run=WEIGHTS_COMPARED_RUNS),
         "ablation": pattern(rules.ablation.output),
         "replication": pattern(rules.replication.output),
         "effective_config": pattern(rules.effective_config.output),

@@ -88,6 +88,72 @@ rule realtime:
         " --seconds {params.seconds} --out {output} > {log} 2>&1"
 
 
+rule play_heldout:
+    """The held-out files played through the exported streaming model as nn~ plays it: batch 1,
+    nn~'s buffer, a fresh model per file; its delay removed; compute time measured on these files."""
+    input:
+        model="results/export/{run}.ts",
+        manifest=run_manifest,
+        audio=run_audio,
+    output:
+        directory("results/audio/{run}/played"),
+    wildcard_constraints:
+        run=one_of(RUNS),
+    params:
+        buffer=config["evaluation"]["realtime_buffer"],
+        threads=config["evaluation"]["realtime_threads"],
+        seed=config["seed"],
+        files=evaluation_files_flag,
+    threads: all_cores  # alone on the machine, so other jobs do not disturb the timing
+    log:
+        "results/logs/play_heldout/{run}.log",
+    shell:
+        "electone-rave play-heldout --model {input.model} --manifest {input.manifest} --out {output}"
+        " --buffer {params.buffer} --threads {params.threads} --seed {params.seed} {params.files} > {log} 2>&1"
+
+
+rule evaluate_played:
+    """The metrics of evaluate_reconstructions, on what the exported model played."""
+    input:
+        reconstructions=rules.play_heldout.output,
+        manifest=run_manifest,
+        audio=run_audio,
+    output:
+        "results/eval/{run}/played.json",
+    params:
+        files=evaluation_files_flag,
+    log:
+        "results/logs/evaluate_played/{run}.log",
+    shell:
+        "electone-rave evaluate-reconstructions --manifest {input.manifest} --reconstructions {input.reconstructions}"
+        " --run-name {wildcards.run} --out {output} {params.files} > {log} 2>&1"
+
+
+rule compare_weights:
+    """float32 and bfloat16 exports of the study's trained model played alike over its held-out files:
+    the bfloat16 output's SNR against the float32 one's, each one's metrics and real-time factor."""
+    input:
+        reference=float32_export,
+        candidate=bfloat16_export,
+        manifest=run_manifest,
+        audio=run_audio,
+    output:
+        "results/eval/{run}/weights.json",
+    wildcard_constraints:
+        run=one_of(WEIGHTS_COMPARED_RUNS),
+    params:
+        buffer=config["evaluation"]["realtime_buffer"],
+        threads=config["evaluation"]["realtime_threads"],
+        seed=config["seed"],
+    threads: all_cores  # alone on the machine, so other jobs do not disturb the timing
+    log:
+        "results/logs/compare_weights/{run}.log",
+    shell:
+        "electone-rave compare-exports --reference {input.reference} --candidate {input.candidate}"
+        " --manifest {input.manifest} --out {output} --buffer {params.buffer} --threads {params.threads}"
+        " --seed {params.seed} > {log} 2>&1"
+
+
 rule replication:
     """The baseline replication as a check: RAVE's reference training behaviour, pass or fail."""
     input:

@@ -1,9 +1,29 @@
-EXPORT_FLAGS = (
-    f"--fidelity {config['export']['fidelity']} --seed {config['seed']} "
-    + ("--streaming" if config["export"]["streaming"] else "--no-streaming")
-    + (f" --matmul-convolutions --matmul-weights {config['export']['matmul_weights']}"
-       if config["export"]["matmul_convolutions"] else " --no-matmul-convolutions")
-)
+def export_flags(weights):
+    return (f"--fidelity {config['export']['fidelity']} --seed {config['seed']} "
+            + ("--streaming" if config["export"]["streaming"] else "--no-streaming")
+            + (f" --matmul-convolutions --matmul-weights {weights}"
+               if config["export"]["matmul_convolutions"] else " --no-matmul-convolutions"))
+
+
+EXPORT_FLAGS = export_flags(config["export"]["matmul_weights"])
+# The study's model is also exported with the other weight type, so what bfloat16 weights change is
+# measured on a trained model (rule compare_weights); only where they apply (a streaming,
+# matrix-product export).
+OTHER_WEIGHTS = "float32" if config["export"]["matmul_weights"] == "bfloat16" else "bfloat16"
+WEIGHTS_COMPARED_RUNS = weights_compared_runs(config, RUN_SPECS)
+
+
+def weights_export(run, weights):
+    """A run's export with these matrix-product weights: its export, or the one of the other type."""
+    return f"results/export/{run}.ts" if weights == config["export"]["matmul_weights"] else f"results/export/{run}_{weights}.ts"
+
+
+def float32_export(wildcards):
+    return weights_export(wildcards.run, "float32")
+
+
+def bfloat16_export(wildcards):
+    return weights_export(wildcards.run, "bfloat16")
 
 
 rule export:
@@ -22,6 +42,24 @@ rule export:
         "results/logs/export/{run}.log",
     benchmark:
         "results/benchmarks/export/{run}.tsv"
+    shell:
+        "electone-rave export --run {params.run} --out {output} {params.flags} > {log} 2>&1"
+
+
+rule export_other_weights:
+    """The run exported with the other matrix-product weight type than export.matmul_weights."""
+    input:
+        ckpt=rules.train.output.ckpt,
+        gin=rules.train.output.gin,
+    output:
+        f"results/export/{{run}}_{OTHER_WEIGHTS}.ts",
+    wildcard_constraints:
+        run=one_of(WEIGHTS_COMPARED_RUNS),
+    params:
+        run=lambda wildcards, input: parent(input.ckpt),
+        flags=export_flags(OTHER_WEIGHTS),
+    log:
+        "results/logs/export_other_weights/{run}.log",
     shell:
         "electone-rave export --run {params.run} --out {output} {params.flags} > {log} 2>&1"
 

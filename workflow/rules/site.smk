@@ -27,7 +27,7 @@ rule listening_page:
         paper=rules.paper.output,
         manifests=expand(pattern(rules.ingest.output.manifest), corpus=CORPORA),
         audio=[folder for corpus in SOURCE_CORPORA for folder in corpus_folders(corpus)],
-        reconstructions=expand(pattern(rules.reconstruct.output), run=RUNS),
+        reconstructions=expand(pattern(rules.play_heldout.output), run=RUNS),  # what nn~ plays
         priors=expand(pattern(rules.generate_prior_sweep.output), run=PRIOR_RUNS),
         figures=[rules.figure_training_curves.output.png, rules.figure_spectrograms.output.png,
                  rules.figure_ablation.output.png],

@@ -143,8 +143,8 @@ def test_an_imported_arm_is_evaluated_on_the_files_named_as_unseen(workspace: Pa
                    "    unseen_files: [electone_001.flac, 'side B/02 x.flac']\n")
     done = run(["snakemake", "-n", "-p", "--configfile", str(arm)], workspace)
     commands = [line for line in (done.stdout + done.stderr).splitlines()
-                if line.startswith(("Shell command: electone-rave reconstruct ",
+                if line.startswith(("Shell command: electone-rave reconstruct ", "Shell command: electone-rave play-heldout ",
                                     "Shell command: electone-rave evaluate-reconstructions "))]
-    named = [line for line in commands if "vintage" in line]
-    assert len(named) == 2 and all("--files electone_001.flac 'side B/02 x.flac' " in line for line in named)
+    named = [line for line in commands if "vintage" in line]  # checkpoint and played, each made and evaluated
+    assert len(named) == 4 and all("--files electone_001.flac 'side B/02 x.flac' " in line for line in named)
     assert all("--files" not in line for line in commands if "vintage" not in line)

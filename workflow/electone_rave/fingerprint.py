@@ -56,6 +56,31 @@ def fingerprint_samples(samples: np.ndarray, sample_rate: int) -> np.ndarray | N
                         samples.tobytes())
 
 
+ENVELOPE_HOP_SECONDS = 0.01
+SAME_ENVELOPE = 0.9  # correlation of two copies' loudness envelopes (re-encoded: ~0.99; two noises: ~0)
+
+
+def loudness_envelope(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Log RMS of the mono mix in 10 ms frames: how a recording's level moves, whatever its encoding."""
+    mono = samples.astype(np.float64).mean(axis=1) if samples.ndim == 2 else samples.astype(np.float64)
+    hop = max(1, int(ENVELOPE_HOP_SECONDS * sample_rate))
+    frames = mono[: len(mono) // hop * hop].reshape(-1, hop)
+    return np.log(np.sqrt(np.mean(frames ** 2, axis=1)) + 1e-3)
+
+
+def envelope_correlation(a: np.ndarray, b: np.ndarray, max_lag_seconds: float = 2.0) -> float:
+    """The highest correlation of two loudness envelopes within +-max_lag_seconds of alignment."""
+    best = -1.0
+    max_lag = int(max_lag_seconds / ENVELOPE_HOP_SECONDS)
+    for lag in range(-max_lag, max_lag + 1):
+        x, y = (a[lag:], b) if lag >= 0 else (a, b[-lag:])
+        n = min(len(x), len(y))
+        if n < 100 or np.std(x[:n]) == 0 or np.std(y[:n]) == 0:
+            continue
+        best = max(best, float(np.corrcoef(x[:n], y[:n])[0, 1]))
+    return best
+
+
 def differing_bits(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Differing bits of each pair of items (a and b of one shape)."""
     return BIT_COUNT[(a ^ b).view(np.uint8)].reshape(*a.shape, 4).sum(axis=-1)

@@ -30,7 +30,8 @@ import numpy as np
 import soundfile as sf
 
 from .audio_check import BadAudioError, decode, read_pcm16_wav, require_ffmpeg
-from .fingerprint import MATCH_BITS, fingerprint_samples, whole_match
+from .fingerprint import (MATCH_BITS, SAME_ENVELOPE, envelope_correlation, fingerprint_samples, loudness_envelope,
+                          whole_match)
 from .manifest import AUDIO_EXTENSIONS, WORKFLOW_MARKERS
 
 log = logging.getLogger(__name__)
@@ -72,9 +73,11 @@ class Target:
 
 @dataclass
 class Identity:
-    """What recognises a kept file's recording: its bytes, and the fingerprint of its samples."""
+    """What recognises a kept file's recording: its bytes, the fingerprint of its samples and how its
+    loudness moves (two noise-like recordings can share a fingerprint's statistics, not their envelope)."""
     sha256: str
     fingerprint: np.ndarray | None
+    envelope: np.ndarray
 
 
 def judge(path: Path, name: str, target: Target) -> tuple[Outcome, Identity | None]:
@@ -83,7 +86,8 @@ def judge(path: Path, name: str, target: Target) -> tuple[Outcome, Identity | No
     if not isinstance(outcome, tuple):
         return outcome, None
     found, info, samples = outcome
-    return found, Identity(hashlib.sha256(path.read_bytes()).hexdigest(), fingerprint_samples(samples, info.sample_rate))
+    return found, Identity(hashlib.sha256(path.read_bytes()).hexdigest(), fingerprint_samples(samples, info.sample_rate),
+                           loudness_envelope(samples, info.sample_rate))
 
 
 def judge_decoded(path: Path, name: str, target: Target):
@@ -135,8 +139,10 @@ def mark_duplicates(outcomes: list[Outcome], identities: dict[str, Identity], li
                 how = "the same bytes"
             elif (mine.fingerprint is not None and theirs.fingerprint is not None
                   and abs(o.seconds - first.seconds) <= SAME_LENGTH_SECONDS
-                  and (bits := whole_match(mine.fingerprint, theirs.fingerprint)) < MATCH_BITS):
-                how = f"the same recording (fingerprints differ by {bits:.1f} of 32 bits)"
+                  and (bits := whole_match(mine.fingerprint, theirs.fingerprint)) < MATCH_BITS
+                  and (level := envelope_correlation(mine.envelope, theirs.envelope)) >= SAME_ENVELOPE):
+                how = (f"the same recording (fingerprints differ by {bits:.1f} of 32 bits, loudness envelopes "
+                       f"correlate at {level:.2f})")
             else:
                 continue
             o.status, o.duplicate_of = "skipped", first.file

@@ -304,6 +304,19 @@ def name_and_path(value: str) -> tuple[str, Path]:
     return name, Path(path)
 
 
+def add_files_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--files", nargs="*", default=None, metavar="NAME",
+                   help="evaluate these manifest files instead of the held-out split (an imported run's "
+                   "files named as never seen)")
+
+
+def add_private_corpus_argument(p: argparse.ArgumentParser, required: bool = False) -> None:
+    p.add_argument("--private-corpus", type=name_and_path, nargs="+" if required else "*", required=required,
+                   default=None if required else [],
+                   help="CORPUS=FOLDER: a private corpus and a folder of its files (source audio, ingested "
+                   "FLAC, RAVE database); repeat for each folder")
+
+
 def cmd_listening_page(a):
     from .listening_page.render import render
     from .publish_guard import guard_outputs
@@ -510,9 +523,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--manifest", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--seed", type=int, required=True)
-    p.add_argument("--files", nargs="*", default=None, metavar="NAME",
-                   help="evaluate these manifest files instead of the held-out split (an imported run's "
-                   "files named as never seen)")
+    add_files_argument(p)
     p.set_defaults(func=cmd_reconstruct)
 
     p = sub.add_parser("play-heldout", help="play held-out files through an exported .ts as nn~ plays it")
@@ -522,9 +533,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--buffer", type=int, required=True, help="nn~'s buffer: samples per forward call")
     p.add_argument("--threads", type=int, required=True)
     p.add_argument("--seed", type=int, required=True)
-    p.add_argument("--files", nargs="*", default=None, metavar="NAME",
-                   help="evaluate these manifest files instead of the held-out split (an imported run's "
-                   "files named as never seen)")
+    add_files_argument(p)
     p.set_defaults(func=cmd_play_heldout)
 
     p = sub.add_parser("compare-exports", help="two exports of one model played alike: SNR and metrics, as JSON")
@@ -535,9 +544,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--buffer", type=int, required=True)
     p.add_argument("--threads", type=int, required=True)
     p.add_argument("--seed", type=int, required=True)
-    p.add_argument("--files", nargs="*", default=None, metavar="NAME",
-                   help="evaluate these manifest files instead of the held-out split (an imported run's "
-                   "files named as never seen)")
+    add_files_argument(p)
     p.set_defaults(func=cmd_compare_exports)
 
     p = sub.add_parser("evaluate-reconstructions", help="metrics of held-out reconstructions, as JSON")
@@ -545,9 +552,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--reconstructions", type=Path, required=True)
     p.add_argument("--run-name", required=True)
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--files", nargs="*", default=None, metavar="NAME",
-                   help="evaluate these manifest files instead of the held-out split (an imported run's "
-                   "files named as never seen)")
+    add_files_argument(p)
     p.set_defaults(func=cmd_evaluate_reconstructions)
 
     p = sub.add_parser("generate-prior", help="unconditional audio from an exported model's prior")
@@ -625,16 +630,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--numbers", type=Path, required=True)
     p.add_argument("--figures", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--private-corpus", type=name_and_path, nargs="*", default=[],
-                   help="CORPUS=FOLDER: a private corpus and a folder of its files (source audio, ingested "
-                   "FLAC, RAVE database); repeat for each folder")
+    add_private_corpus_argument(p)
     p.set_defaults(func=cmd_paper)
 
     p = sub.add_parser("check-publishable", help="refuse files that hold a private corpus' audio, judged by content")
     p.add_argument("paths", type=Path, nargs="+", help="files or folders to be published")
-    p.add_argument("--private-corpus", type=name_and_path, nargs="+", required=True,
-                   help="CORPUS=FOLDER: a private corpus and a folder of its files (source audio, ingested "
-                   "FLAC, RAVE database); repeat for each folder")
+    add_private_corpus_argument(p, required=True)
     p.set_defaults(func=cmd_check_publishable)
 
     p = sub.add_parser("listening-page", help="render the companion listening page (results/site/)")
@@ -653,9 +654,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--buffer", type=int, required=True, help="nn~ buffer size in the snippets")
     p.add_argument("--out", type=Path, required=True, help="the page (index.html)")
     p.add_argument("--media", type=Path, required=True, help="folder for its clips, images and models")
-    p.add_argument("--private-corpus", type=name_and_path, nargs="*", default=[],
-                   help="CORPUS=FOLDER: a private corpus and a folder of its files (source audio, ingested "
-                   "FLAC, RAVE database); repeat for each folder")
+    add_private_corpus_argument(p)
     p.add_argument("--local-only", action="store_true",
                    help="include the private corpora's clips: a page for this machine, marked as not to be "
                    "published, and not guarded")

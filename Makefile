@@ -1,13 +1,14 @@
 # The two commands a user needs (see README.md):
 #   make demo   set up, then run the whole chain on the generated demo corpus (snakemake --cores all)
 #   make test   set up (and Chromium, for the listening-page test), then run the test suite
+#   make check  the fast tier of it: every test that trains nothing (pytest -m "not slow")
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: setup system-deps browser-deps demo test bench dvc.yaml
+.PHONY: setup system-deps browser-deps demo test check bench dvc.yaml
 
 setup: system-deps $(VENV)/.installed
 
@@ -40,6 +41,10 @@ demo: setup
 
 test: setup browser-deps
 	$(RUN) pytest
+
+# No RAVE training and no chain: about 2 minutes on 2 cores after setup. `make test` runs it too.
+check: setup browser-deps
+	$(RUN) pytest -m "not slow"
 
 # Speed and memory figures (results/bench/*.json; bench/README.md). About 8 minutes on 2 cores;
 # workflow_overhead needs a finished `make demo`.

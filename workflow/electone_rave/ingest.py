@@ -16,7 +16,6 @@ among the training files. The copy kept is a lossless one where there is one, el
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import shutil
@@ -32,7 +31,7 @@ import soundfile as sf
 from .audio_check import BadAudioError, decode, read_pcm16_wav, require_ffmpeg
 from .fingerprint import (MATCH_BITS, SAME_ENVELOPE, envelope_correlation, fingerprint_samples, loudness_envelope,
                           whole_match)
-from .manifest import AUDIO_EXTENSIONS, WORKFLOW_MARKERS
+from .manifest import AUDIO_EXTENSIONS, WORKFLOW_MARKERS, sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +85,7 @@ def judge(path: Path, name: str, target: Target) -> tuple[Outcome, Identity | No
     if not isinstance(outcome, tuple):
         return outcome, None
     found, info, samples = outcome
-    return found, Identity(hashlib.sha256(path.read_bytes()).hexdigest(), fingerprint_samples(samples, info.sample_rate),
+    return found, Identity(sha256_of(path), fingerprint_samples(samples, info.sample_rate),
                            loudness_envelope(samples, info.sample_rate))
 
 

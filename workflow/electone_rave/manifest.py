@@ -94,6 +94,14 @@ def files_in_split(manifest: dict, split: str) -> list[Path]:
     return [root / row["file"] for row in manifest["files"] if row["split"] == split]
 
 
+# What a run's evaluation files are to its model (numbers.json `evaluated_on`; the paper marks the
+# last two): held out from its training here, the held-out split of a model trained elsewhere that
+# may have seen it, or files its importer named as never seen.
+HELD_OUT = "held-out files"
+MAYBE_SEEN = "held-out files it may have trained on"
+NAMED_UNSEEN = "files named as unseen"
+
+
 def evaluation_files(manifest: dict, named: list[str] | None = None) -> list[Path]:
     """The files a run is evaluated on: the held-out split, or (an imported run that may have trained
     on it) the files its importer named as never seen, by their names in the manifest."""

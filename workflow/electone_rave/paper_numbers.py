@@ -12,7 +12,7 @@ from . import provenance as workflow_provenance
 from .config import expand_seeds, has_training_curves, is_private, weights_compared_runs
 from .evaluation.prior_generation import inlet_value
 from .export import BFLOAT16_MIN_SNR_DB, STOCK_TOLERANCE
-from .manifest import read_json, write_json
+from .manifest import HELD_OUT, MAYBE_SEEN, NAMED_UNSEEN, read_json, write_json
 
 FIDELITIES = ("0.8", "0.9", "0.95", "0.99")
 
@@ -43,10 +43,7 @@ def run_numbers(run: str, spec: dict, results: Path) -> dict:
         "steps": provenance["global_step"],  # None for an imported .ts: it does not say
         "reconstruction": {**reconstruction["mean"], "frechet_mfcc_distance": reconstruction["frechet_mfcc_distance"]},
         "heldout_files": len(reconstruction["files"]),
-        # What the evaluation files are to this model: held out from its training here, named by its
-        # importer as never seen, or the held-out split of a model trained elsewhere that may have seen it.
-        "evaluated_on": ("files named as unseen" if spec.get("unseen_files") else
-                         "held-out files it may have trained on" if spec.get("imported") else "held-out files"),
+        "evaluated_on": NAMED_UNSEEN if spec.get("unseen_files") else MAYBE_SEEN if spec.get("imported") else HELD_OUT,
         "realtime": read(results / "eval" / run / "realtime.json"),
         # The same held-out files played through the exported .ts as nn~ plays it: its quality, and
         # the compute time measured while playing them.

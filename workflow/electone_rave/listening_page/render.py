@@ -17,7 +17,7 @@ import soundfile as sf
 from ..evaluation.evaluate import read_mono
 from ..evaluation.prior_generation import inlet_value, temperature_file_name
 from ..union_corpus import members
-from ..manifest import files_in_split, name_in_manifest, read_json, read_manifest, reconstruction_of
+from ..manifest import MAYBE_SEEN, NAMED_UNSEEN, files_in_split, name_in_manifest, read_json, read_manifest, reconstruction_of
 from . import ListeningPageError
 from .clips import Clip, loudest_window, write_clip, write_thumbnail
 from .exported_models import ExportedModel, describe
@@ -72,7 +72,7 @@ class Media:
 
 
 def run_label(run: dict) -> str:
-    caveat = "; may have trained on this file" if run.get("evaluated_on") == "held-out files it may have trained on" else ""
+    caveat = "; may have trained on this file" if run.get("evaluated_on") == MAYBE_SEEN else ""
     return f"{run['run']} (noise {'on' if run['noise_generator'] else 'off'}{caveat})"
 
 
@@ -130,7 +130,7 @@ def render(*, numbers_file: Path, manifests: dict[str, Path], reconstructions: d
         shutil.rmtree(media_folder)  # ours alone: a stale clip must not outlive its run
     media = Media(html, media_folder)
     # A run evaluated on other files than the held-out split (named as unseen at import) has no clips here.
-    runs = [r for r in numbers["runs"] if r["run"] in reconstructions and r.get("evaluated_on") != "files named as unseen"]
+    runs = [r for r in numbers["runs"] if r["run"] in reconstructions and r.get("evaluated_on") != NAMED_UNSEEN]
     hidden = {corpus for corpus in manifests if set(members(corpus)) & set(private)} if not local_only else set()
     sections = [CorpusSection(corpus, [], [], private=True) if corpus in hidden else
                 corpus_section(corpus, manifest, [r for r in runs if r["corpus"] == corpus],

@@ -38,6 +38,9 @@ demo: setup
 	$(RUN) dvc commit --force --quiet
 	$(RUN) snakemake --cores all --touch --quiet
 	$(RUN) snakemake --report results/report.html
+	@echo "After an edit, 'snakemake --cores all' and 'dvc repro' re-run only the jobs whose input files,"
+	@echo "code (the modules their command imports, their rule file) or config values changed, and what"
+	@echo "follows from them; 'electone-rave plan' lists them first, with the trainings' estimated hours."
 
 test: setup browser-deps
 	$(RUN) pytest

@@ -8,7 +8,7 @@ import pytest
 from dvc.repo import Repo
 
 from conftest import REPO, run
-from electone_rave.dvc_stages import config_params, render, snakemake_jobs
+from electone_rave.dvc_stages import config_file_values, render, snakemake_jobs
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def dvc_stages(dvc_index):
 
 def test_committed_dvc_yaml_is_what_the_snakefile_generates(jobs):
     committed = (REPO / "dvc.yaml").read_text()
-    assert committed == render(jobs, config_params(REPO / "configs/config.yaml")), (
+    assert committed == render(jobs, config_file_values(REPO / "configs/config.yaml")), (
         "dvc.yaml is stale: run `make dvc.yaml` and commit it")
 
 

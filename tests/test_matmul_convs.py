@@ -16,10 +16,10 @@ import pytest
 import torch
 from conftest import run
 
-from electone_rave.export import BFLOAT16_MIN_SNR_DB, STOCK_TOLERANCE
+from electone_rave.export_options import BFLOAT16_MIN_SNR_DB, STOCK_TOLERANCE
 from electone_rave.matmul_convs import WEIGHT_DTYPES, MatmulCachedConv1d, MatmulCachedConvTranspose1d, convert
 
-TOLERANCE = STOCK_TOLERANCE  # float32 weights: what the paper states (export.py)
+TOLERANCE = STOCK_TOLERANCE  # float32 weights: what the paper states (export_options.py)
 BFLOAT16_LAYER_ERROR = 0.01  # bfloat16 weights: relative RMS error of one layer's output
 BFLOAT16_EXPORT_SNR_DB = BFLOAT16_MIN_SNR_DB  # and of a whole export's
 
@@ -148,7 +148,7 @@ def test_one_list_of_weight_types_for_the_config_the_clis_and_the_conversion():
     import yaml
     from conftest import REPO
 
-    from electone_rave.export import MATMUL_WEIGHTS
+    from electone_rave.export_options import MATMUL_WEIGHTS
 
     schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
     assert tuple(schema["properties"]["export"]["properties"]["matmul_weights"]["enum"]) == MATMUL_WEIGHTS

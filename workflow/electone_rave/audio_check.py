@@ -19,8 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import ElectoneRaveError
 
-class BadAudioError(ValueError):
+
+class BadAudioError(ElectoneRaveError, ValueError):
     def __init__(self, path: Path, reason: str):
         super().__init__(f"{path}: {reason}")
         self.path, self.reason = Path(path), reason

@@ -14,6 +14,8 @@ import pickle
 import re
 from pathlib import Path
 
+from .errors import ElectoneRaveError
+
 # Types a RAVE/Lightning checkpoint may hold beyond torch's own weights-only allow-list: dict
 # subclasses Lightning saves hyper-parameters in, and how numpy pickles its scalars and dtypes
 # (a ModelCheckpoint's score from some versions). Imported only when a checkpoint names one.
@@ -33,7 +35,7 @@ REFUSED_NAME = re.compile(r"(?:GLOBAL |but got <class ')([A-Za-z_]\w*(?:\.\w+)+)
 TRUST_FLAG = "--trust-checkpoint"
 
 
-class UnsafeCheckpointError(ValueError):
+class UnsafeCheckpointError(ElectoneRaveError, ValueError):
     """A checkpoint that names code to run while loading; the message names the file and the code."""
 
 

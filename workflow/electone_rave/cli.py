@@ -10,29 +10,10 @@ import logging
 import sys
 from pathlib import Path
 
-from .audio_check import BadAudioError
-from .checkpoint import UnsafeCheckpointError
-from .config import ConfigError
-from .database_order import DatabaseMismatchError
-from .download import DownloadError
-from .estimate import InsufficientDiskError
-from .export import MATMUL_WEIGHTS, ExportError
-from .guards import PrivateDataError
-from .imported_run import ImportRunError
-from .ingest import BadInputError
-from .listening_page import ListeningPageError
-from .musicnet import ArchiveError
-from .paper import PaperError
-from .preprocess import PreprocessError
-from .private_corpus import CorpusMismatchError
-from .runs import IncompleteRunError
-from .tb_metrics import MissingScalarsError
-from .union_corpus import UnionCorpusError
+from .errors import ElectoneRaveError
+from .export_options import MATMUL_WEIGHTS
 
-KNOWN_ERRORS = (ArchiveError, BadAudioError, BadInputError, ConfigError, CorpusMismatchError, DatabaseMismatchError,
-                DownloadError, ExportError, ImportRunError, IncompleteRunError, InsufficientDiskError, MissingScalarsError,
-                ListeningPageError, PaperError, PreprocessError, PrivateDataError, UnionCorpusError, UnsafeCheckpointError,
-                FileExistsError, FileNotFoundError)
+KNOWN_ERRORS = (ElectoneRaveError, FileExistsError, FileNotFoundError)
 
 
 def add_budget(p: argparse.ArgumentParser) -> None:
@@ -129,9 +110,9 @@ def cmd_adopt_scripted(a):
 
 
 def cmd_union_corpus(a):
-    from .union_corpus import write_union
+    from .union_corpus import UnionCorpusError, write_union
     if not len(a.corpus) == len(a.manifest) == len(a.report):
-        raise ConfigError("union-corpus: give one --manifest and one --report per --corpus, in the same order")
+        raise UnionCorpusError("union-corpus: give one --manifest and one --report per --corpus, in the same order")
     manifest = write_union(a.corpus, a.manifest, a.report, a.out_manifest, a.out_report)
     print(f"{a.out_manifest}: {len(manifest['files'])} files of {', '.join(a.corpus)}")
 
@@ -160,23 +141,38 @@ def cmd_train(a):
 
 
 def cmd_estimate(a):
-    from .config import arm_budget, arm_overrides, expand_seeds, is_imported, load
-    from .estimate import free_bytes, training_cost
+    from .config import load
+    from .estimate import free_bytes, run_costs, total_hours
     config = load(a.config, {"profile": a.profile} if a.profile else None, tuple(a.configfile))
-    costs = []
-    for run, spec in expand_seeds(config).items():  # one training per arm and seed
-        if is_imported(spec):
-            continue
-        budget = arm_budget(config, spec["arm"])
-        costs.append(training_cost(run, spec["gin"], arm_overrides(config, spec["arm"]), budget["max_steps"],
-                                   budget.get("save_every"), budget.get("steps_per_second"), spec.get("gpu_memory_gb")))
+    costs = run_costs(config)  # one training per arm and seed
     for cost in costs:
         print(cost.describe())
-    hours = [c.hours for c in costs]
-    time = "unknown" if None in hours else f"{sum(hours):.1f} h"
-    print(f"profile {config['profile']}: {len(costs)} trainings, {time} in all, "
+    print(f"profile {config['profile']}: {len(costs)} trainings, {total_hours(costs)} in all, "
           f"{sum(c.disk_bytes for c in costs) / 1e9:.1f} GB of checkpoints; "
           f"{free_bytes(Path('results')) / 1e9:.1f} GB free under results/")
+
+
+def cmd_plan(a):
+    from collections import Counter
+
+    from .config import load
+    from .estimate import run_costs, total_hours
+    from .rerun_plan import dvc_plan, snakemake_plan, trained_run
+    jobs = dvc_plan(Path(".")) if a.engine == "dvc" else snakemake_plan(Path("."))
+    if not jobs:
+        print(f"{a.engine}: nothing to re-run")
+        return
+    counts = Counter(job.rule for job in jobs)
+    print(f"{a.engine} would run {len(jobs)} jobs: " + ", ".join(f"{rule} {n}" for rule, n in counts.items()))
+    runs = sorted({trained_run(job) for job in jobs if job.rule == "train"})
+    priors = sorted({trained_run(job) for job in jobs if job.rule == "prior"})
+    if runs:
+        costs = run_costs(load(a.config), runs)
+        for cost in costs:
+            print("  train " + cost.describe())
+        print(f"{len(costs)} RAVE trainings planned: {total_hours(costs)} estimated")
+    if priors:
+        print(f"{len(priors)} prior trainings planned ({', '.join(priors)}): not estimated")
 
 
 def cmd_train_prior(a):
@@ -466,6 +462,11 @@ def parser() -> argparse.ArgumentParser:
                    help="merged over --config, as snakemake --configfile does (e.g. an experiment's arms)")
     p.add_argument("--profile", help="default: the config's profile")
     p.set_defaults(func=cmd_estimate)
+
+    p = sub.add_parser("plan", help="what snakemake (or dvc repro) would re-run here, and the trainings' estimated hours")
+    p.add_argument("--engine", choices=["snakemake", "dvc"], default="snakemake")
+    p.add_argument("--config", type=Path, default=Path("configs/config.yaml"), help="for the estimate")
+    p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("train", help="train RAVE (rave train), resuming an interrupted run")
     add_budget(p)

@@ -14,7 +14,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from .export import matmul_weights_apply
+from .errors import ElectoneRaveError
+from .export_options import matmul_weights_apply
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -31,7 +32,7 @@ TRAINING_ONLY_KEYS = ("gin", "overrides", "profile_overrides", "train_budget", "
 IMPORT_ONLY_KEYS = ("unseen_files",)
 
 
-class ConfigError(ValueError):
+class ConfigError(ElectoneRaveError, ValueError):
     """A configuration that cannot work; the message says which key and why."""
 
 

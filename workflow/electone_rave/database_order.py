@@ -20,11 +20,12 @@ import lmdb
 import soundfile as sf
 
 from .config import chunk_samples
+from .errors import ElectoneRaveError
 
 COMMIT_EVERY = 1000  # entries per write transaction
 
 
-class DatabaseMismatchError(RuntimeError):
+class DatabaseMismatchError(ElectoneRaveError, RuntimeError):
     pass
 
 

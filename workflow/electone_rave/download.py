@@ -17,6 +17,7 @@ import requests
 import urllib3
 from tqdm import tqdm
 
+from .errors import ElectoneRaveError
 from .manifest import file_digest
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ RETRY_PAUSE_S = 2.0  # grows linearly with each retry
 API_TIMEOUT_S = 30.0
 
 
-class DownloadError(RuntimeError):
+class DownloadError(ElectoneRaveError, RuntimeError):
     """A download that could not finish, or whose bytes do not match their pin."""
 
 

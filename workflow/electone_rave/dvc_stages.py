@@ -5,9 +5,10 @@ Each DVC stage runs exactly one Snakemake job, restricted to its own rule:
     snakemake --cores all --allowed-rules R --forcerun R -- <the job's outputs>
 
 DVC decides what is stale by content hashes (dvc.lock); Snakemake executes the rule with its
-log, benchmark and threads. The stage's deps are the job's inputs plus the workflow code; its
-params are the sections of configs/config.yaml the workflow reads (DVC cannot parse gin, so gin
-files enter as inputs of the rules that read them).
+log, benchmark and threads. The stage's deps are the job's inputs, which hold its code (the package
+files its command runs and its rule file: job_dependencies.py); its params are the config keys its
+parameters were made from (each a job_dependencies.Setting), as they stand in configs/config.yaml.
+DVC cannot parse gin, so gin files enter as inputs of the rules that read them.
 """
 
 from __future__ import annotations
@@ -19,9 +20,6 @@ from pathlib import Path
 import yaml
 
 CONFIG_FILE = "configs/config.yaml"
-# Code every job depends on besides its rule file (DVC hashes directories by content).
-WORKFLOW_CODE = ["Snakefile", "workflow/rules/common.smk", "workflow/schemas/config.schema.yaml",
-                 "workflow/electone_rave"]
 def is_metrics(path: str) -> bool:
     """Outputs DVC shows with `dvc metrics show/diff`: training summaries and evaluation results."""
     return path.endswith("_summary.json") or (path.startswith("results/eval/") and path.endswith(".json"))
@@ -36,6 +34,7 @@ class Job:
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
     rule_file: str
+    config_keys: tuple[str, ...] = ()  # the dotted config keys its parameters were made from
 
     @property
     def stage_name(self) -> str:
@@ -69,18 +68,31 @@ def snakemake_jobs(snakefile: Path = Path("Snakefile")) -> list[Job]:
                     inputs=tuple(sorted({str(f) for f in j.input})),
                     outputs=tuple(str(f) for f in j.output),
                     rule_file=str(Path(j.rule.snakefile).resolve().relative_to(root)),
+                    config_keys=setting_keys(j.params),
                 ))
         return jobs
 
 
-def stage(job: Job, params: list) -> dict:
-    deps = sorted(set(job.inputs) | {job.rule_file, *WORKFLOW_CODE})
+def setting_keys(params) -> tuple[str, ...]:
+    """The config keys of a job's parameters that are Settings (in lists too)."""
+    from .job_dependencies import Setting
+
+    values = [v for value in params for v in (value if isinstance(value, list) else [value])]
+    return tuple(sorted({key for value in values if isinstance(value, Setting) for key in value.keys}))
+
+
+def stage(job: Job, config: dict) -> dict:
+    """One job's stage. Keys missing from the config file are left out (DVC refuses them); adding one
+    changes the generated stage, and so re-runs it."""
+    from .job_dependencies import lookup
+
     metrics = [path for path in job.outputs if is_metrics(path)]
+    keys = [key for key in job.config_keys if lookup(config, key) is not None]
     entry = {
         "cmd": f"snakemake --cores all --allowed-rules {job.rule} --forcerun {job.rule} -- "
                + " ".join(job.outputs),
-        "deps": deps,
-        "params": params,
+        "deps": sorted(set(job.inputs) | {job.rule_file}),
+        **({"params": [{CONFIG_FILE: keys}]} if keys else {}),
         "outs": [path for path in job.outputs if path not in metrics],
     }
     if metrics:
@@ -88,11 +100,9 @@ def stage(job: Job, params: list) -> dict:
     return entry
 
 
-def config_params(config_file: Path = Path(CONFIG_FILE)) -> list:
-    """The config sections every stage tracks, with only the active profile."""
-    config = yaml.safe_load(config_file.read_text())
-    keys = [key for key in config if key != "profiles"] + [f"profiles.{config['profile']}"]
-    return [{CONFIG_FILE: keys}]
+def config_file_values(config_file: Path = Path(CONFIG_FILE)) -> dict:
+    """The config as the file holds it (what DVC compares), without Snakemake's overrides."""
+    return yaml.safe_load(config_file.read_text())
 
 
 class _NoAliasDumper(yaml.SafeDumper):
@@ -113,8 +123,8 @@ def plots(jobs: list[Job]) -> list:
     return definitions + [p for p in outputs if p.startswith("results/figures/") and p.endswith(".png")]
 
 
-def render(jobs: list[Job], params: list) -> str:
-    stages = {job.stage_name: stage(job, params) for job in jobs}
+def render(jobs: list[Job], config: dict) -> str:
+    stages = {job.stage_name: stage(job, config) for job in jobs}
     if len(stages) != len(jobs):
         raise ValueError("two Snakemake jobs map to the same DVC stage name")
     out = io.StringIO()
@@ -124,4 +134,4 @@ def render(jobs: list[Job], params: list) -> str:
 
 
 def write_dvc_yaml(out: Path) -> None:
-    out.write_text(render(snakemake_jobs(), config_params()))
+    out.write_text(render(snakemake_jobs(), config_file_values()))

@@ -15,11 +15,13 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .errors import ElectoneRaveError
+
 BYTES_PER_PARAMETER = 12
 HEADROOM = 1.1  # TensorBoard events, exports and file-system slack
 
 
-class InsufficientDiskError(RuntimeError):
+class InsufficientDiskError(ElectoneRaveError, RuntimeError):
     pass
 
 
@@ -80,6 +82,26 @@ def training_cost(name: str, gin_files: list[str], overrides: list[str], max_ste
     disk = math.ceil(kept * parameters * BYTES_PER_PARAMETER * HEADROOM)
     hours = max_steps / steps_per_second / 3600 if steps_per_second else None
     return TrainingCost(name, max_steps, parameters, kept, disk, hours, steps_per_second, gpu_memory_gb)
+
+
+def run_costs(config: dict, runs: list[str] | None = None) -> list[TrainingCost]:
+    """The cost of each training of the config's runs (one per arm and seed; imported runs train
+    nothing), or of the named ones only."""
+    from .config import arm_budget, arm_overrides, expand_seeds, is_imported
+
+    costs = []
+    for run, spec in expand_seeds(config).items():
+        if is_imported(spec) or (runs is not None and run not in runs):
+            continue
+        budget = arm_budget(config, spec["arm"])
+        costs.append(training_cost(run, spec["gin"], arm_overrides(config, spec["arm"]), budget["max_steps"],
+                                   budget.get("save_every"), budget.get("steps_per_second"), spec.get("gpu_memory_gb")))
+    return costs
+
+
+def total_hours(costs: list[TrainingCost]) -> str:
+    hours = [c.hours for c in costs]
+    return "unknown" if None in hours else f"{sum(hours):.1f} h"
 
 
 def free_bytes(path: Path) -> int:

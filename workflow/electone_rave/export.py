@@ -12,24 +12,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .errors import ElectoneRaveError
+from .export_options import NN_TILDE_METHODS, matmul_weights_apply
+
 log = logging.getLogger(__name__)
-MATMUL_WEIGHTS = ("float32", "bfloat16")  # the matrix-product layers' weight types (matmul_convs.WEIGHT_DTYPES)
-NN_TILDE_METHODS = ("encode", "decode", "forward")
-# The tolerances the matrix-product export is tested to (tests/test_matmul_convs.py) and the paper
-# states (paper_numbers): float32 weights give stock `rave export`'s outputs within STOCK_TOLERANCE;
-# bfloat16 weights keep a whole export's outputs at least BFLOAT16_MIN_SNR_DB above their difference
-# to stock's.
-STOCK_TOLERANCE = {"atol": 1e-5, "rtol": 1e-4}
-BFLOAT16_MIN_SNR_DB = 40.0
 
 
-class ExportError(RuntimeError):
+class ExportError(ElectoneRaveError, RuntimeError):
     pass
-
-
-def matmul_weights_apply(streaming: bool, matmul_convolutions: bool, matmul_weights: str) -> bool:
-    """A weight type other than float32 changes only the matrix-product layers of a streaming export."""
-    return matmul_weights == "float32" or (streaming and matmul_convolutions)
 
 
 def export(run_dir: Path, out_file: Path, streaming: bool, fidelity: float, seed: int,
@@ -42,10 +32,10 @@ def export(run_dir: Path, out_file: Path, streaming: bool, fidelity: float, seed
     out_file = Path(out_file)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".export-", dir=out_file.parent) as tmp:
-        launcher = [sys.executable, "-m", "electone_rave.rave_launcher", f"--seed={seed}"]
+        launcher = [sys.executable, "-m", "electone_rave.export_launcher", f"--seed={seed}"]
         if matmul_convolutions and streaming:
             launcher += ["--matmul-convolutions", f"--matmul-weights={matmul_weights}"]
-        cmd = [*launcher, "export", f"--run={run_dir}", f"--output={tmp}", f"--name={out_file.stem}",
+        cmd = [*launcher, f"--run={run_dir}", f"--output={tmp}", f"--name={out_file.stem}",
                f"--fidelity={fidelity}", "--streaming" if streaming else "--nostreaming"]
         if prior_dir is not None:
             cmd.append(f"--prior={prior_dir}")

@@ -16,13 +16,14 @@ import re
 import subprocess
 from pathlib import Path
 
+from .errors import ElectoneRaveError
 from .fingerprint import looks_like_audio
 from .manifest import AUDIO_EXTENSIONS
 
 DOCKERIGNORE = ".dockerignore"
 
 
-class PrivateDataError(RuntimeError):
+class PrivateDataError(ElectoneRaveError, RuntimeError):
     pass
 
 

@@ -23,6 +23,7 @@ import yaml
 from . import provenance
 from .checkpoint import UnsafeCheckpointError, load_checkpoint
 from .config import DEFAULT_CONFIG, IMPORTED_RUNS, ConfigError
+from .errors import ElectoneRaveError
 from .manifest import sha256_of
 from .runs import copy_events
 
@@ -31,7 +32,7 @@ SOURCE_RECORD = "source.json"
 ARM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class ImportRunError(ValueError):
+class ImportRunError(ElectoneRaveError, ValueError):
     """A folder that is not a usable RAVE run; the message names the file and the reason."""
 
 

@@ -29,6 +29,7 @@ import numpy as np
 import soundfile as sf
 
 from .audio_check import BadAudioError, decode, read_pcm16_wav, require_ffmpeg
+from .errors import ElectoneRaveError
 from .fingerprint import (MATCH_BITS, SAME_ENVELOPE, envelope_correlation, fingerprint_samples, loudness_envelope,
                           whole_match)
 from .manifest import AUDIO_EXTENSIONS, WORKFLOW_MARKERS, sha256_of
@@ -42,7 +43,7 @@ LOSSLESS = {".wav", ".flac", ".aif", ".aiff"}  # of two copies of one recording,
 SAME_LENGTH_SECONDS = 2.0  # copies of one recording differ in length by encoder padding, not more
 
 
-class BadInputError(ValueError):
+class BadInputError(ElectoneRaveError, ValueError):
     pass
 
 

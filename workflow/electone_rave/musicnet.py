@@ -15,6 +15,8 @@ from pathlib import Path, PurePosixPath
 
 from electone_rave.download import ZENODO_API, crosscheck, download
 
+from .errors import ElectoneRaveError
+
 log = logging.getLogger(__name__)
 
 ARCHIVE_ROOT = "musicnet"
@@ -26,7 +28,7 @@ METADATA_COLUMNS = ("id", "composer", "composition", "movement", "ensemble", "so
 EXTRACT_FILTER = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
 
 
-class ArchiveError(RuntimeError):
+class ArchiveError(ElectoneRaveError, RuntimeError):
     """The archive does not hold what the metadata promises, or holds something unsafe."""
 
 

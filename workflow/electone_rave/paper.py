@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .errors import ElectoneRaveError
 
-class PaperError(RuntimeError):
+
+class PaperError(ElectoneRaveError, RuntimeError):
     pass
 
 

@@ -25,12 +25,13 @@ from .audio_check import BadAudioError, require_ffmpeg
 from .config import chunk_samples
 from .database_order import put_in_canonical_order
 from .database_writer import write_database
+from .errors import ElectoneRaveError
 from .manifest import read_json, read_manifest, sha256_of, write_json
 
 log = logging.getLogger(__name__)
 
 
-class PreprocessError(RuntimeError):
+class PreprocessError(ElectoneRaveError, RuntimeError):
     pass
 
 

@@ -17,12 +17,13 @@ from pathlib import Path
 
 from .audio_check import BadAudioError, probe
 from .config import RAW_DATA
+from .errors import ElectoneRaveError
 from .manifest import list_audio, read_json, sha256_of, write_json
 
 log = logging.getLogger(__name__)
 
 
-class CorpusMismatchError(ValueError):
+class CorpusMismatchError(ElectoneRaveError, ValueError):
     pass
 
 

@@ -18,12 +18,13 @@ import shutil
 from pathlib import Path
 
 from .checkpoint import UnsafeCheckpointError, load_checkpoint
+from .errors import ElectoneRaveError
 
 log = logging.getLogger(__name__)
 KEY_FILE = "run_key.json"
 
 
-class IncompleteRunError(RuntimeError):
+class IncompleteRunError(ElectoneRaveError, RuntimeError):
     pass
 
 

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 from . import provenance
-from .export import NN_TILDE_METHODS
+from .export_options import NN_TILDE_METHODS
 from .imported_run import SOURCE_RECORD, ImportRunError
 from .manifest import sha256_of
 

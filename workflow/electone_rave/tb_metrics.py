@@ -11,6 +11,8 @@ import json
 import re
 from pathlib import Path
 
+from .errors import ElectoneRaveError
+
 # The seed's six curves plus validation: the figures and the paper read these.
 SEED_TAGS = ("pred_real", "pred_fake", "multiband_spectral_distance", "fullband_spectral_distance",
              "feature_matching", "adversarial", "validation")
@@ -18,7 +20,7 @@ SEED_TAGS = ("pred_real", "pred_fake", "multiband_spectral_distance", "fullband_
 PRIOR_TAGS = ("latent_prediction", "validation")
 
 
-class MissingScalarsError(ValueError):
+class MissingScalarsError(ElectoneRaveError, ValueError):
     """A run's TensorBoard events lack curves the workflow needs."""
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .errors import ElectoneRaveError
 from .manifest import read_json, read_manifest, write_json
 
 SEPARATOR = "+"
 
 
-class UnionCorpusError(ValueError):
+class UnionCorpusError(ElectoneRaveError, ValueError):
     pass
 
 

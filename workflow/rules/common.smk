@@ -1,6 +1,7 @@
 # Helpers shared by the rules: config lookups only, no file I/O.
 import re
 import shlex
+import sys
 from types import SimpleNamespace
 
 from pathlib import Path
@@ -9,6 +10,7 @@ from electone_rave.config import (arm_budget, arm_overrides, arm_runs, check_sem
                                   is_imported, is_private, is_scripted, raw_corpus_folder, weights_compared_runs)
 from electone_rave.gin_stack import project_files
 from electone_rave.guards import check_private_data
+from electone_rave.job_dependencies import Setting, command_code, lookup, module_code
 from electone_rave.private_corpus import manifest_path
 from electone_rave.union_corpus import members
 
@@ -52,6 +54,35 @@ def repository_files(paths):
     return [local(path) for path in paths]
 
 
+def code(*commands, modules=()):
+    """A rule's code, as inputs: the package files its `electone-rave` commands run (or, for a `run:`
+    block, the modules it imports), imports followed (electone_rave/job_dependencies.py), and the
+    rule's own file (the caller's). Snakemake re-runs a job whose code is newer than its outputs, DVC
+    one whose code's hash changed."""
+    rule_file = Path(sys._getframe(1).f_code.co_filename)
+    if rule_file.is_absolute():
+        rule_file = rule_file.resolve().relative_to(Path(workflow.basedir).resolve())
+    package = command_code(*commands) if commands else module_code(*modules)
+    return repository_files([*package, rule_file.as_posix()])
+
+
+def config_key(key):
+    """A dotted config key, `profile.` standing for the active profile's section."""
+    return f"profiles.{config['profile']}.{key[len('profile.'):]}" if key.startswith("profile.") else key
+
+
+def setting(key):
+    """A rule parameter that is one config value (dotted key): its text for the command, and its key
+    for DVC's params (job_dependencies.Setting). A function, so Snakemake keeps the Setting."""
+    key = config_key(key)
+    return lambda wildcards: Setting(lookup(config, key), [key])
+
+
+def whole_config(wildcards):
+    """Every config value, for a job that records them all."""
+    return Setting(repr(config), list(config))
+
+
 def one_of(names):
     """A wildcard pattern matching exactly these names (none: a pattern that matches nothing)."""
     return "|".join(map(re.escape, names)) or "(?!)"
@@ -64,11 +95,12 @@ wildcard_constraints:
 
 
 def corpus_style(wildcards):
-    return config["corpora"][wildcards.corpus]["demo_style"]
+    return Setting(config["corpora"][wildcards.corpus]["demo_style"], [f"corpora.{wildcards.corpus}.demo_style"])
 
 
 def corpus_demo_seed(wildcards):
-    return config["corpora"][wildcards.corpus].get("demo_seed", config["seed"])
+    return Setting(config["corpora"][wildcards.corpus].get("demo_seed", config["seed"]),
+                   [f"corpora.{wildcards.corpus}.demo_seed", "seed"])
 
 
 def corpus_folders(corpus):
@@ -118,17 +150,27 @@ def musicnet_source():
     return next((c["musicnet"] for c in config["corpora"].values() if c.get("musicnet")), {})
 
 
-def musicnet_pin_flags():
+def musicnet_key():
+    """The config key of the `musicnet` block (of the corpus that is MusicNet)."""
+    return next((f"corpora.{name}.musicnet" for name, c in config["corpora"].items() if c.get("musicnet")), "corpora")
+
+
+def musicnet_setting(field):
+    return lambda wildcards: Setting(musicnet_source().get(field), [f"{musicnet_key()}.{field}"])
+
+
+def musicnet_pin_flags(wildcards):
     pins = musicnet_source().get("files", {})
-    return "--pin " + " ".join(f"{name}:{pin['size']}:{pin['md5']}" for name, pin in pins.items())
+    return Setting("--pin " + " ".join(f"{name}:{pin['size']}:{pin['md5']}" for name, pin in pins.items()),
+                   [f"{musicnet_key()}.files"])
 
 
-def musicnet_subset_flags():
+def musicnet_subset_flags(wildcards):
     subset = musicnet_source()
     flags = f"--split {subset.get('split')}"
     if subset.get("ensembles"):
         flags += " --ensemble " + " ".join(shlex.quote(e) for e in subset["ensembles"])
-    return flags
+    return Setting(flags, [f"{musicnet_key()}.split", f"{musicnet_key()}.ensembles"])
 
 
 def imported_folder(wildcards):
@@ -171,7 +213,7 @@ def run_gin_files(wildcards):
 
 
 def run_gin_stack(wildcards):
-    return " ".join(RUN_SPECS[wildcards.run]["gin"])
+    return Setting(" ".join(RUN_SPECS[wildcards.run]["gin"]), [f"runs.{RUN_SPECS[wildcards.run]['arm']}.gin"])
 
 
 def budget_flags(section, run=None):
@@ -193,12 +235,34 @@ def budget_flags(section, run=None):
         flags.append(f"--steps-per-second {b['steps_per_second']}")
     if overrides:
         flags.append("--override " + " ".join(map(shlex.quote, overrides)))  # [2] is a shell glob
-    return " ".join(flags)
+    return Setting(" ".join(flags), budget_keys(section, run))
 
 
-def audio_flags():
+def budget_keys(section, run=None):
+    """The config keys budget_flags reads."""
+    p = f"profiles.{config['profile']}"
+    if not run:
+        return [f"{p}.{section}", "seed"]
+    arm = RUN_SPECS[run]["arm"]
+    return [f"{p}.train", f"runs.{arm}.train_budget.{config['profile']}", f"runs.{arm}.overrides",
+            f"runs.{arm}.profile_overrides.{config['profile']}", seed_key(run)]
+
+
+def seed_key(run):
+    """The config key a run's seed comes from: its place in its arm's `seeds`, else in the profile's,
+    else `seed` (so adding a seed to a list changes no other run's key)."""
+    spec = RUN_SPECS[run]
+    for key in (f"runs.{spec['arm']}.seeds", f"profiles.{config['profile']}.seeds"):
+        seeds = lookup(config, key)
+        if seeds:
+            return f"{key}.{seeds.index(spec['seed'])}"
+    return "seed"
+
+
+def audio_flags(wildcards=None):
     a = config["audio"]
-    return f"--sample-rate {a['sample_rate']} --channels {a['channels']} --n-signal {a['n_signal']}"
+    return Setting(f"--sample-rate {a['sample_rate']} --channels {a['channels']} --n-signal {a['n_signal']}",
+                   ["audio.sample_rate", "audio.channels", "audio.n_signal"])
 
 
 def artefacts():
@@ -253,7 +317,8 @@ def artefact_flags():
 def evaluation_files_flag(wildcards):
     """An imported run evaluated on the files its importer named as never seen (runs.<arm>.unseen_files)."""
     named = RUN_SPECS[wildcards.run].get("unseen_files")
-    return "--files " + " ".join(map(shlex.quote, named)) if named else ""
+    return Setting("--files " + " ".join(map(shlex.quote, named)) if named else "",
+                   [f"runs.{RUN_SPECS[wildcards.run]['arm']}.unseen_files"])
 
 
 def name_path_flags(names, paths):

@@ -1,11 +1,13 @@
 rule demo_corpus:
     """Synthesize the seeded demo stand-in for one corpus (profiles with corpus source `demo`)."""
+    input:
+        code=code("demo-corpus"),
     output:
         audio=directory("data/demo/{corpus}"),
     params:
         style=corpus_style,
-        files=PROFILE["corpus"].get("files"),
-        seconds=PROFILE["corpus"].get("seconds"),
+        files=setting("profile.corpus.files"),
+        seconds=setting("profile.corpus.seconds"),
         seed=corpus_demo_seed,
     log:
         "results/logs/demo_corpus/{corpus}.log",
@@ -20,6 +22,7 @@ rule ingest:
     input:
         source=corpus_source,
         expected=committed_corpus_manifest,
+        code=code("ingest"),
     output:
         audio=directory("data/corpora/{corpus}"),
         manifest="data/manifests/{corpus}.json",
@@ -27,10 +30,10 @@ rule ingest:
     wildcard_constraints:
         corpus=one_of(SOURCE_CORPORA),
     params:
-        heldout=PROFILE["corpus"]["heldout_files"],
-        seed=config["seed"],
-        on_bad_input=config["ingest"]["on_bad_input"],
-        audio=audio_flags(),
+        heldout=setting("profile.corpus.heldout_files"),
+        seed=setting("seed"),
+        on_bad_input=setting("ingest.on_bad_input"),
+        audio=audio_flags,
         expect=expect_flag,
     threads: all_cores  # decoding threads
     log:
@@ -49,6 +52,7 @@ rule union_corpus:
     input:
         manifests=member_files(pattern(rules.ingest.output.manifest)),
         reports=member_files(pattern(rules.ingest.output.report)),
+        code=code("union-corpus"),
     output:
         manifest="data/manifests/{corpus}.json",
         report="results/ingest/{corpus}.json",

@@ -1,6 +1,3 @@
-EVAL = PROFILE["evaluation"]
-
-
 rule reconstruct:
     """Reconstruct the held-out files of a run's corpus (RAVE's forward pass, from the checkpoint;
     an imported .ts alone through its scripted forward, its streaming delay removed)."""
@@ -8,11 +5,12 @@ rule reconstruct:
         model=reconstruction_inputs,
         manifest=run_manifest,
         audio=run_audio,
+        code=code("reconstruct"),
     output:
         directory("results/audio/{run}/reconstructions"),
     params:
         run=reconstruction_source,
-        seed=config["seed"],
+        seed=setting("seed"),
         files=evaluation_files_flag,
     log:
         "results/logs/reconstruct/{run}.log",
@@ -27,6 +25,7 @@ rule evaluate_reconstructions:
         reconstructions=rules.reconstruct.output,
         manifest=run_manifest,
         audio=run_audio,
+        code=code("evaluate-reconstructions"),
     output:
         "results/eval/{run}/reconstruction.json",
     params:
@@ -41,17 +40,18 @@ rule evaluate_reconstructions:
 rule generate_prior:
     """Unconditional audio from the exported model's prior, chained prior -> decode as in nn~."""
     input:
-        rules.export_with_prior.output,
+        model=rules.export_with_prior.output,
+        code=code("generate-prior"),
     output:
         directory("results/audio/{run}/prior"),
     params:
-        examples=EVAL["prior_examples"],
-        seconds=EVAL["prior_seconds"],
-        seed=config["seed"],
+        examples=setting("profile.evaluation.prior_examples"),
+        seconds=setting("profile.evaluation.prior_seconds"),
+        seed=setting("seed"),
     log:
         "results/logs/generate_prior/{run}.log",
     shell:
-        "electone-rave generate-prior --model {input} --out {output} --count {params.examples}"
+        "electone-rave generate-prior --model {input.model} --out {output} --count {params.examples}"
         " --seconds {params.seconds} --seed {params.seed} > {log} 2>&1"
 
 
@@ -61,6 +61,7 @@ rule evaluate_prior:
         generations=rules.generate_prior.output,
         manifest=run_manifest,
         audio=run_audio,
+        code=code("evaluate-prior"),
     output:
         "results/eval/{run}/prior.json",
     log:
@@ -73,18 +74,19 @@ rule evaluate_prior:
 rule realtime:
     """Real-time factor of the exported streaming model on the CPU, one nn~ buffer at a time."""
     input:
-        rules.export.output,
+        model=rules.export.output,
+        code=code("realtime"),
     output:
         "results/eval/{run}/realtime.json",
     params:
-        buffer=config["evaluation"]["realtime_buffer"],
-        threads=config["evaluation"]["realtime_threads"],
-        seconds=EVAL["realtime_seconds"],
+        buffer=setting("evaluation.realtime_buffer"),
+        threads=setting("evaluation.realtime_threads"),
+        seconds=setting("profile.evaluation.realtime_seconds"),
     threads: all_cores  # alone on the machine, so other jobs do not disturb the timing
     log:
         "results/logs/realtime/{run}.log",
     shell:
-        "electone-rave realtime --model {input} --buffer {params.buffer} --threads {params.threads}"
+        "electone-rave realtime --model {input.model} --buffer {params.buffer} --threads {params.threads}"
         " --seconds {params.seconds} --out {output} > {log} 2>&1"
 
 
@@ -95,14 +97,15 @@ rule play_heldout:
         model="results/export/{run}.ts",
         manifest=run_manifest,
         audio=run_audio,
+        code=code("play-heldout"),
     output:
         directory("results/audio/{run}/played"),
     wildcard_constraints:
         run=one_of(RUNS),
     params:
-        buffer=config["evaluation"]["realtime_buffer"],
-        threads=config["evaluation"]["realtime_threads"],
-        seed=config["seed"],
+        buffer=setting("evaluation.realtime_buffer"),
+        threads=setting("evaluation.realtime_threads"),
+        seed=setting("seed"),
         files=evaluation_files_flag,
     threads: all_cores  # alone on the machine, so other jobs do not disturb the timing
     log:
@@ -118,6 +121,7 @@ rule evaluate_played:
         reconstructions=rules.play_heldout.output,
         manifest=run_manifest,
         audio=run_audio,
+        code=code("evaluate-reconstructions"),
     output:
         "results/eval/{run}/played.json",
     params:
@@ -137,14 +141,15 @@ rule compare_weights:
         candidate=bfloat16_export,
         manifest=run_manifest,
         audio=run_audio,
+        code=code("compare-exports"),
     output:
         "results/eval/{run}/weights.json",
     wildcard_constraints:
         run=one_of(WEIGHTS_COMPARED_RUNS),
     params:
-        buffer=config["evaluation"]["realtime_buffer"],
-        threads=config["evaluation"]["realtime_threads"],
-        seed=config["seed"],
+        buffer=setting("evaluation.realtime_buffer"),
+        threads=setting("evaluation.realtime_threads"),
+        seed=setting("seed"),
     threads: all_cores  # alone on the machine, so other jobs do not disturb the timing
     log:
         "results/logs/compare_weights/{run}.log",
@@ -154,16 +159,22 @@ rule compare_weights:
         " --seed {params.seed} > {log} 2>&1"
 
 
+def replication_thresholds(wildcards):
+    thresholds = config["replication"]["thresholds"]
+    return Setting(" ".join(f"{name}={value}" for name, value in thresholds.items()), ["replication.thresholds"])
+
+
 rule replication:
     """The baseline replication as a check: RAVE's reference training behaviour, pass or fail."""
     input:
         scalars=expand(pattern(rules.scalars.output.csv), run=config["replication"]["run"], stage="train"),
         summary=expand(pattern(rules.scalars.output.json), run=config["replication"]["run"], stage="train"),
+        code=code("replication"),
     output:
         "results/eval/replication.json",
     params:
-        run=config["replication"]["run"],
-        thresholds=" ".join(f"{name}={value}" for name, value in config["replication"]["thresholds"].items()),
+        run=setting("replication.run"),
+        thresholds=replication_thresholds,
     log:
         "results/logs/replication.log",
     shell:

@@ -1,8 +1,11 @@
 def export_flags(weights):
-    return (f"--fidelity {config['export']['fidelity']} --seed {config['seed']} "
-            + ("--streaming" if config["export"]["streaming"] else "--no-streaming")
-            + (f" --matmul-convolutions --matmul-weights {weights}"
-               if config["export"]["matmul_convolutions"] else " --no-matmul-convolutions"))
+    """The export command's flags for this weight type; a function of the job, as Settings are."""
+    flags = (f"--fidelity {config['export']['fidelity']} --seed {config['seed']} "
+             + ("--streaming" if config["export"]["streaming"] else "--no-streaming")
+             + (f" --matmul-convolutions --matmul-weights {weights}"
+                if config["export"]["matmul_convolutions"] else " --no-matmul-convolutions"))
+    keys = ["export.fidelity", "seed", "export.streaming", "export.matmul_convolutions", "export.matmul_weights"]
+    return lambda wildcards: Setting(flags, keys)
 
 
 EXPORT_FLAGS = export_flags(config["export"]["matmul_weights"])
@@ -31,6 +34,7 @@ rule export:
     input:
         ckpt=rules.train.output.ckpt,
         gin=rules.train.output.gin,
+        code=code("export"),
     output:
         "results/export/{run}.ts",
     wildcard_constraints:
@@ -51,6 +55,7 @@ rule export_other_weights:
     input:
         ckpt=rules.train.output.ckpt,
         gin=rules.train.output.gin,
+        code=code("export"),
     output:
         f"results/export/{{run}}_{OTHER_WEIGHTS}.ts",
     wildcard_constraints:
@@ -71,6 +76,7 @@ rule export_with_prior:
         gin=rules.train.output.gin,
         prior=rules.prior.output.ckpt,
         prior_gin=rules.prior.output.gin,  # rave export reads it beside the checkpoint
+        code=code("export"),
     output:
         "results/export/{run}_prior.ts",
     wildcard_constraints:
@@ -91,32 +97,34 @@ rule adopt_scripted:
     """An imported .ts alone (electone-rave import-run MODEL.ts) stands in for the export: checked,
     then copied where an export leaves its model, with the model's provenance."""
     input:
-        imported_folder,
+        imported=imported_folder,
+        code=code("adopt-scripted"),
     output:
         export="results/export/{run}.ts",
         provenance="results/train/{run}/provenance.json",
     wildcard_constraints:
         run=one_of(SCRIPTED_RUNS),
     params:
-        sample_rate=config["audio"]["sample_rate"],
+        sample_rate=setting("audio.sample_rate"),
     log:
         "results/logs/adopt_scripted/{run}.log",
     shell:
-        "electone-rave adopt-scripted --source {input} --export {output.export} --provenance {output.provenance}"
+        "electone-rave adopt-scripted --source {input.imported} --export {output.export} --provenance {output.provenance}"
         " --sample-rate {params.sample_rate} > {log} 2>&1"
 
 
 rule adopt_scripted_prior:
     """An imported .ts that carries a prior is also the model the prior's generations come from."""
     input:
-        imported_folder,
+        imported=imported_folder,
+        code=code("adopt-scripted"),
     output:
         "results/export/{run}_prior.ts",
     wildcard_constraints:
         run=one_of(SCRIPTED_PRIOR_RUNS),
     params:
-        sample_rate=config["audio"]["sample_rate"],
+        sample_rate=setting("audio.sample_rate"),
     log:
         "results/logs/adopt_scripted_prior/{run}.log",
     shell:
-        "electone-rave adopt-scripted --source {input} --export {output} --sample-rate {params.sample_rate} > {log} 2>&1"
+        "electone-rave adopt-scripted --source {input.imported} --export {output} --sample-rate {params.sample_rate} > {log} 2>&1"

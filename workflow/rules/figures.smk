@@ -9,6 +9,11 @@ def ablation_pair(pair):
     return f"{pair['corpus']}:{','.join(with_noise)}:{','.join(without)}:{','.join(map(str, seeds))}"
 
 
+def ablation_pairs(wildcards):
+    """Every pair of `ablation:` as the ablation command takes it, with its runs' seeds."""
+    return Setting(" ".join(ablation_pair(p) for p in config["ablation"]), ["ablation", *map(seed_key, ABLATION_RUNS)])
+
+
 # The spectrogram figure shows the first Electone-like held-out file through the runs of the
 # first ablation pair, and the prior's first generation.
 SPECTRO_PAIR = config["ablation"][0]
@@ -18,12 +23,13 @@ SPECTRO_PRIOR_RUN = PRIOR_RUNS[0]
 rule ablation:
     """The noise ablation: each pair's reconstruction metrics with and without the noise generator."""
     input:
-        expand(pattern(rules.evaluate_reconstructions.output), run=ABLATION_RUNS),
+        evaluations=expand(pattern(rules.evaluate_reconstructions.output), run=ABLATION_RUNS),
+        code=code("ablation"),
     output:
         "results/eval/ablation.json",
     params:
-        pairs=" ".join(ablation_pair(p) for p in config["ablation"]),
-        eval_dir=lambda wildcards, input: parent(parent(input[0])),  # holds <run>/reconstruction.json
+        pairs=ablation_pairs,
+        eval_dir=lambda wildcards, input: parent(parent(input.evaluations[0])),  # holds <run>/reconstruction.json
     log:
         "results/logs/ablation.log",
     shell:
@@ -35,6 +41,7 @@ rule figure_training_curves:
     input:
         csv=expand(pattern(rules.scalars.output.csv), run=CURVE_RUNS, stage="train"),
         json=expand(pattern(rules.scalars.output.json), run=CURVE_RUNS, stage="train"),
+        code=code("figure-training"),
     output:
         png=report("results/figures/training_curves.png", category="Training"),
         pdf="results/figures/training_curves.pdf",
@@ -54,6 +61,7 @@ rule figure_spectrograms:
         with_noise=f"results/audio/{SPECTRO_PAIR['with_noise']}/reconstructions",
         without_noise=f"results/audio/{SPECTRO_PAIR['without_noise']}/reconstructions",
         prior=f"results/audio/{SPECTRO_PRIOR_RUN}/prior",
+        code=code("figure-spectrograms"),
     output:
         png=report("results/figures/spectrograms.png", category="Audio"),
         pdf="results/figures/spectrograms.pdf",
@@ -68,11 +76,12 @@ rule figure_spectrograms:
 rule figure_ablation:
     """Figure: the noise ablation bar chart with per-seed points."""
     input:
-        rules.ablation.output,
+        ablation=rules.ablation.output,
+        code=code("figure-ablation"),
     output:
         png=report("results/figures/ablation.png", category="Ablation"),
         pdf="results/figures/ablation.pdf",
     log:
         "results/logs/figures/ablation.log",
     shell:
-        "electone-rave figure-ablation --ablation {input} --out {output.png} > {log} 2>&1"
+        "electone-rave figure-ablation --ablation {input.ablation} --out {output.png} > {log} 2>&1"

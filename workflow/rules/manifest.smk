@@ -1,14 +1,15 @@
 rule manifest:
     """results/manifest.json: every artefact with its sha256, the profile, commit and versions."""
     input:
-        artefact_paths(),
+        artefacts=artefact_paths(),
+        code=code("manifest"),
     output:
         "results/manifest.json",
     params:
         artefacts=artefact_flags(),
-        root=lambda wildcards, input: job_root(input[0], artefact_paths()[0]),
-        profile=config["profile"],
-        seed=config["seed"],
+        root=lambda wildcards, input: job_root(input.artefacts[0], artefact_paths()[0]),
+        profile=setting("profile"),
+        seed=setting("seed"),
     log:
         "results/logs/manifest.log",
     shell:

@@ -29,6 +29,7 @@ rule paper_numbers:
         expand(pattern(rules.train.output.provenance), run=RUNS),
         expand(pattern(rules.preprocess.output.report), corpus=CORPORA),
         config=rules.effective_config.output[0],
+        code=code("paper-numbers"),
     output:
         "results/paper/numbers.json",
     params:
@@ -48,6 +49,7 @@ rule paper:
         figures=[rules.figure_training_curves.output.png, rules.figure_spectrograms.output.png,
                  rules.figure_ablation.output.png],
         private=[folder for _, folder in PRIVATE_CORPUS_FOLDERS],
+        code=code("paper"),
     output:
         report("paper/electone-rave.pdf", category="Paper"),
     params:

@@ -5,12 +5,13 @@ rule preprocess:
         audio=member_folders,
         manifest="data/manifests/{corpus}.json",  # rule ingest's, or union_corpus's
         ingest_report="results/ingest/{corpus}.json",
+        code=code("preprocess"),
     output:
         db=directory("results/preprocess/{corpus}"),
         report="results/preprocess/{corpus}_preprocess_report.json",
     params:
-        audio=audio_flags(),
-        writer=config["preprocess"]["writer"],
+        audio=audio_flags,
+        writer=setting("preprocess.writer"),
     threads: all_cores  # decoding workers (writer direct)
     log:
         "results/logs/preprocess/{corpus}.log",

@@ -5,6 +5,7 @@ rule prior:
         model_gin=rules.train.output.gin,
         db=run_db,
         gin=repository_files(config["prior"]["gin"]),
+        code=code("train-prior"),
     output:
         ckpt="results/prior/{run}/model.ckpt",
         gin="results/prior/{run}/config.gin",
@@ -16,9 +17,9 @@ rule prior:
         model=lambda wildcards, input: parent(input.model),
         out=lambda wildcards, output: parent(output.ckpt),
         work="results/checkpoints/prior/{run}",
-        budget=budget_flags("prior"),
-        n_signal=config["audio"]["n_signal"],
-        fidelity=config["export"]["fidelity"],
+        budget=lambda wildcards: budget_flags("prior"),
+        n_signal=setting("audio.n_signal"),
+        fidelity=setting("export.fidelity"),
     threads: all_cores
     resources:
         gpu=1,  # one GPU per training where the profile counts GPUs (profiles/gpu, profiles/slurm)

@@ -16,6 +16,7 @@ rule scalars:
     input:
         tensorboard="results/{stage}/{run}/tensorboard",
         gin="results/{stage}/{run}/config.gin",
+        code=code("metrics"),
     output:
         csv="results/metrics/{run}/{stage}_scalars.csv",
         json="results/metrics/{run}/{stage}_summary.json",

@@ -1,21 +1,22 @@
-SITE = config["site"]
-SITE_TEMPERATURES = " ".join(str(t) for t in SITE["prior_temperatures"])
+SITE_TEMPERATURES = lambda wildcards: Setting(" ".join(str(t) for t in config["site"]["prior_temperatures"]),
+                                               ["site.prior_temperatures"])
 
 
 rule generate_prior_sweep:
     """Prior generations for the listening page: one seed, each configured temperature."""
     input:
-        rules.export_with_prior.output,
+        model=rules.export_with_prior.output,
+        code=code("generate-prior-sweep"),
     output:
         directory("results/audio/{run}/prior_temperatures"),
     params:
         temperatures=SITE_TEMPERATURES,
-        seconds=EVAL["prior_seconds"],
-        seed=config["seed"],
+        seconds=setting("profile.evaluation.prior_seconds"),
+        seed=setting("seed"),
     log:
         "results/logs/generate_prior_sweep/{run}.log",
     shell:
-        "electone-rave generate-prior-sweep --model {input} --out {output} --temperature {params.temperatures}"
+        "electone-rave generate-prior-sweep --model {input.model} --out {output} --temperature {params.temperatures}"
         " --seconds {params.seconds} --seed {params.seed} > {log} 2>&1"
 
 
@@ -33,6 +34,7 @@ rule listening_page:
                  rules.figure_ablation.output.png],
         models=expand(pattern(rules.export.output), run=RUNS) + expand(pattern(rules.export_with_prior.output), run=PRIOR_RUNS),
         private=[folder for _, folder in PRIVATE_CORPUS_FOLDERS],
+        code=code("listening-page"),
     output:
         page="results/site/index.html",
         media=directory("results/site/media"),
@@ -41,9 +43,9 @@ rule listening_page:
         reconstructions=lambda wildcards, input: name_path_flags(RUNS, input.reconstructions),
         priors=lambda wildcards, input: name_path_flags(PRIOR_RUNS, input.priors),
         temperatures=SITE_TEMPERATURES,
-        clip_seconds=SITE["clip_seconds"],
-        loudness=SITE["loudness_lufs"],
-        buffer=config["evaluation"]["realtime_buffer"],
+        clip_seconds=setting("site.clip_seconds"),
+        loudness=setting("site.loudness_lufs"),
+        buffer=setting("evaluation.realtime_buffer"),
         private=private_corpus_flags,
     log:
         "results/logs/listening_page.log",

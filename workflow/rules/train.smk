@@ -3,6 +3,7 @@ rule train:
     input:
         db=run_db,
         gin=run_gin_files,
+        code=code("train"),
     output:
         ckpt="results/train/{run}/model.ckpt",
         gin="results/train/{run}/config.gin",
@@ -13,7 +14,7 @@ rule train:
         work="results/checkpoints/train/{run}",
         gin=run_gin_stack,
         budget=lambda wildcards: budget_flags("train", wildcards.run),
-        audio=audio_flags(),
+        audio=audio_flags,
     wildcard_constraints:
         run=one_of(TRAINED_RUNS),
     threads: all_cores
@@ -32,7 +33,8 @@ rule adopt_run:
     """An imported run (electone-rave import-run) stands in for training: checked, then copied where
     a training leaves its model, so every later rule takes it like a trained run."""
     input:
-        imported_folder,
+        imported=imported_folder,
+        code=code("adopt-run"),
     output:
         ckpt="results/train/{run}/model.ckpt",
         gin="results/train/{run}/config.gin",
@@ -42,8 +44,8 @@ rule adopt_run:
         run=one_of(IMPORTED_RUNS),
     params:
         out=lambda wildcards, output: parent(output.ckpt),
-        sample_rate=config["audio"]["sample_rate"],
+        sample_rate=setting("audio.sample_rate"),
     log:
         "results/logs/adopt_run/{run}.log",
     shell:
-        "electone-rave adopt-run --source {input} --out {params.out} --sample-rate {params.sample_rate} > {log} 2>&1"
+        "electone-rave adopt-run --source {input.imported} --out {params.out} --sample-rate {params.sample_rate} > {log} 2>&1"

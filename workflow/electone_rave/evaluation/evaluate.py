@@ -5,15 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
 from ..manifest import evaluation_files, files_in_split, read_manifest, reconstruction_of, write_json
 from . import audio_metrics as m
-
-
-def read_mono(path: Path) -> tuple[np.ndarray, int]:
-    audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
-    return audio.mean(axis=1), rate
+from .audio_files import read_mono
 
 
 def _mean(rows: list[dict], keys) -> dict[str, float]:

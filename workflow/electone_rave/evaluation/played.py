@@ -23,7 +23,7 @@ import numpy as np
 import soundfile as sf
 
 from ..manifest import evaluation_files, read_manifest, reconstruction_of, write_json
-from .evaluate import read_mono
+from .audio_files import read_mono
 from .models import load_exported
 from .reconstruct import MAX_DELAY_SECONDS, aligned
 

@@ -15,7 +15,7 @@ import soundfile as sf
 
 from ..manifest import evaluation_files, read_manifest, reconstruction_of, write_json
 from .alignment import estimate_delay
-from .evaluate import read_mono
+from .audio_files import read_mono
 from .models import load_exported, load_run
 
 MAX_DELAY_SECONDS = 2.0  # a RAVE v2 streaming export lags about 0.4 s

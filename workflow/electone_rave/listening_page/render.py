@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import soundfile as sf
 
-from ..evaluation.evaluate import read_mono
+from ..evaluation.audio_files import read_mono
 from ..evaluation.prior_generation import inlet_value, temperature_file_name
 from ..union_corpus import members
 from ..manifest import MAYBE_SEEN, NAMED_UNSEEN, files_in_split, name_in_manifest, read_json, read_manifest, reconstruction_of

@@ -1,0 +1,84 @@
+"""What a job's code and config values are (job_dependencies.py), read from the real package and rules."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from conftest import REPO
+from electone_rave.job_dependencies import command_code
+
+RULES = sorted((REPO / "workflow/rules").glob("*.smk"))
+
+
+def names(files) -> set[str]:
+    return {f.removeprefix("workflow/electone_rave/") for f in files}
+
+
+def test_a_command_runs_what_its_handler_imports_and_no_other_stage():
+    figure = names(command_code("figure-training"))
+    assert {"cli.py", "figures/training_curves.py", "tb_metrics.py"} <= figure
+    assert not {"evaluation/audio_metrics.py", "training.py", "export.py"} & figure
+
+
+def test_training_runs_its_subprocess_launcher_but_not_the_exports_code():
+    train = names(command_code("train"))
+    assert {"training.py", "rave_launcher.py", "gin_stack.py"} <= train  # `python -m electone_rave.rave_launcher`
+    assert not {"export.py", "export_launcher.py", "matmul_convs.py", "prior_export.py"} & train
+    assert {"export_launcher.py", "matmul_convs.py", "prior_export.py"} <= names(command_code("export"))
+
+
+def test_package_data_beside_a_module_is_code_too():
+    page = names(command_code("listening-page"))
+    assert {"listening_page/templates/index.html.j2", "listening_page/templates/style.css"} <= page
+
+
+def test_an_unknown_command_is_refused():
+    with pytest.raises(KeyError, match="no handler cmd_no_such_command"):
+        command_code("no-such-command")
+
+
+def rule_blocks(path):
+    """(rule, its text) for each rule of a rule file."""
+    parts = re.split(r"^rule (\w+):", path.read_text(), flags=re.M)
+    return list(zip(parts[1::2], parts[2::2]))
+
+
+@pytest.mark.parametrize("path", RULES, ids=lambda p: p.name)
+def test_every_rule_takes_the_code_of_exactly_the_commands_it_runs(path):
+    for rule, text in rule_blocks(path):
+        shell = text.split("\n    shell:", 1)[1] if "\n    shell:" in text else ""
+        commands = set(re.findall(r"electone-rave ([a-z-]+)", shell))
+        declared = re.search(r"code=code\(([^)]*)\)", text)
+        if rule == "all":
+            continue
+        assert declared, f"{path.name}: rule {rule} has no code=code(...) input"
+        named = set(re.findall(r'"([a-z-]+)"', declared.group(1)))
+        if commands:
+            assert named == commands, f"{path.name}: rule {rule} runs {commands}, takes the code of {named}"
+        else:
+            assert "modules=" in declared.group(1), f"{path.name}: rule {rule} runs no command; name its modules"
+
+
+def test_rules_read_config_values_only_as_settings():
+    """A parameter made from the config must be a Setting, so DVC sees its key: no rule's params
+    block reads `config[...]`, PROFILE or RUN_SPECS directly."""
+    for path in RULES:
+        for rule, text in rule_blocks(path):
+            params = re.search(r"\n    params:\n(.*?)(?=\n    \w+:|\Z)", text, flags=re.S)
+            if params is None or rule == "effective_config":
+                continue
+            direct = re.findall(r"config\[|PROFILE\[|RUN_SPECS\[|EVAL\[", params.group(1))
+            assert not direct, f"{path.name}: rule {rule} reads the config outside a Setting: {params.group(1)}"
+
+
+def test_dvc_stages_track_the_keys_their_jobs_read():
+    stages = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
+    params = {name: set(stage.get("params", [{}])[0].get("configs/config.yaml", [])) for name, stage in stages.items()}
+    assert params["export-electone"] == {"export.fidelity", "export.matmul_convolutions", "export.matmul_weights",
+                                         "export.streaming", "seed"}
+    assert "runs.electone.gin" in params["train-electone"] and not any(k.startswith("export.") for k in params["train-electone"])
+    assert params["figure_training_curves"] == set()
+    assert "workflow/electone_rave/figures/training_curves.py" not in stages["train-electone"]["deps"]

@@ -494,8 +494,8 @@ def parser() -> argparse.ArgumentParser:
                         "faster on one CPU thread (--no-matmul-convolutions: stock rave export)")
     p.add_argument("--matmul-weights", choices=MATMUL_WEIGHTS, default="float32",
                    help="weight type of the matrix-product layers: bfloat16 was faster on a CPU with native "
-                        "bfloat16 products (AVX512-BF16), within the README's stated tolerance, not equal to stock; "
-                        "elsewhere unmeasured (README, Performance)")
+                        "bfloat16 products (AVX512-BF16), within the stated tolerance (docs/performance.md), not equal to stock; "
+                        "elsewhere unmeasured")
     p.add_argument("--seed", type=int, required=True)
     p.set_defaults(func=cmd_export)
 

@@ -84,7 +84,7 @@ def raw_corpus_folder(corpus: str, root: Path | None = Path(".")) -> str:
         raise ConfigError(
             f"{root / folder}: no audio folder for corpus {corpus!r}. Import yours with "
             f"`electone-rave import-corpus SOURCE_FOLDER --corpus {corpus}`, or `dvc pull {folder}.dvc` "
-            "from your own DVC remote (README: Run on the real data); under a storage provider, "
+            "from your own DVC remote (docs/real-data-and-scale.md); under a storage provider, "
             "copy it to the same path in storage")
     return folder.as_posix()
 

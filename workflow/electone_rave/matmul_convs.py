@@ -10,7 +10,7 @@ as `linear` on frame-major rows: the matrix library's kernel for a few rows is a
 faster than its kernel for the transposed, few-columns layout (the first version of this file).
 The arithmetic is the same up to float summation order: outputs equal stock `rave export`'s within
 1e-5 (tests/test_matmul_convs.py). With weights="bfloat16" (export.matmul_weights) the larger
-layers read half the bytes, and outputs are within the tolerance the README states, not equal.
+layers read half the bytes, and outputs are within the tolerance docs/performance.md states, not equal.
 
 Only the forward of cached_conv's streaming layers changes (the class of each instance is swapped
 before RAVE scripts the model): weights, buffers, methods and attributes are RAVE's, so the file

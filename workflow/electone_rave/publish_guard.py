@@ -121,5 +121,5 @@ def check_publishable(paths: list[Path], material: PrivateMaterial) -> list[Path
     if problems:
         raise PrivateDataError("private audio would be published:\n" + "\n".join(f"  {p}" for p in problems)
                                + "\nRemove it (a private corpus' audio and reconstructions stay on this machine; "
-                               "README: Privacy)")
+                               "docs/listening-page.md, Privacy)")
     return files

@@ -2,17 +2,20 @@
 #   corpus (demo synthesis, or MusicNet download / the private Electone folder) -> ingest -> preprocess -> train (baseline, electone, noise ablation) -> prior -> export
 #   -> scalars, evaluation (reconstructions, prior generations, real-time factor), noise ablation
 #   -> figures -> paper (paper/electone-rave.pdf) -> listening page (results/site/) -> manifest
-# Run:  snakemake --cores all                      (demo profile, configs/config.yaml)
-#       snakemake --cores all --config profile=smoke
+# Run:  snakemake --cores all                      (demo scale, configs/config.yaml)
+#       snakemake --cores all --config scale=smoke
 # dvc.yaml runs the same rules one job per stage (generated: `make dvc.yaml`).
 
 from snakemake.utils import min_version, validate
+
+from electone_rave.config import check_renamed_keys
 
 min_version("9.0")
 
 configfile: "configs/config.yaml"
 
 
+check_renamed_keys(config)  # an old key name gets its new one, before the schema's generic message
 validate(config, "workflow/schemas/config.schema.yaml")
 
 # With --software-deployment-method apptainer every rule runs in the workflow's image

@@ -22,7 +22,7 @@ LOGS = RESULTS / "logs" / "export_realtime"  # kept: a failed step says which lo
 def main(argv: list[str] | None = None) -> dict:
     config = workflow_config()
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--gin", nargs="+", default=config["runs"]["electone"]["gin"])
+    parser.add_argument("--gin", nargs="+", default=config["arms"]["electone"]["gin"])
     parser.add_argument("--override", nargs="*", default=[], help="gin bindings (the default is full size)")
     parser.add_argument("--seconds", type=float, default=10.0, help="audio per measurement")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])

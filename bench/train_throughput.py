@@ -1,7 +1,7 @@
 """Benchmark 3: training throughput (steps per second once training runs, and peak memory) of the
 workflow's `electone-rave train` against stock `rave train` with the same flags, at demo size on
 the CPU; with --device cuda, at full size (v2 + noise, batch 8) on the GPU. From the measured
-speed, the hours the full profile's training budget costs."""
+speed, the hours the full scale's training budget costs."""
 
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ def steady_steps_per_second(tensorboard_dir: Path, last_step: int) -> float:
 
 
 def demo_database(work: Path, config: dict) -> Path:
-    """The demo profile's Electone corpus, ingested and preprocessed (not timed)."""
-    audio, corpus = config["audio"], config["profiles"]["demo"]["corpus"]
+    """The demo scale's Electone corpus, ingested and preprocessed (not timed)."""
+    audio, corpus = config["audio"], config["scales"]["demo"]["corpus"]
     measure(["electone-rave", "demo-corpus", "--style", "electone", "--out", str(work / "demo"),
              "--files", str(corpus["files"]), "--seconds", str(corpus["seconds"]), "--seed", str(config["seed"])],
             LOGS / "demo.log")
@@ -69,12 +69,12 @@ def main(argv: list[str] | None = None) -> dict:
         import torch
         if not torch.cuda.is_available():
             raise SystemExit("train_throughput: --device cuda, but torch sees no CUDA device")
-        profile, gpus, overrides = "full", [0], []
+        scale, gpus, overrides = "full", [0], []
     else:
-        profile, gpus, overrides = "demo", [-1], config["profiles"]["demo"]["train"]["overrides"]
+        scale, gpus, overrides = "demo", [-1], config["scales"]["demo"]["train"]["overrides"]
     precisions = args.precision or (["32", "bf16"] if on_gpu else ["32"])
-    train = config["profiles"][profile]["train"]
-    gin = config["runs"]["electone"]["gin"]
+    train = config["scales"][scale]["train"]
+    gin = config["arms"]["electone"]["gin"]
     # No validation inside the measured steps; one checkpoint at the end, which the workflow collects.
     budget = StepBudget(max_steps=args.steps, val_every=10 * args.steps, save_every=args.steps,
                         batch=train["batch"], workers=0, log_every_n_steps=2, overrides=overrides)
@@ -110,9 +110,9 @@ def main(argv: list[str] | None = None) -> dict:
                                    "peak_gpu_memory_mb": ours.peak_gpu_memory_mb,
                                    "final_losses": final_losses(out / "tensorboard")}
 
-    full = config["profiles"]["full"]["train"]
+    full = config["scales"]["full"]["train"]
     figures = {
-        "device": args.device, "profile_size": profile, "steps": args.steps, "batch": budget.batch,
+        "device": args.device, "scale": scale, "steps": args.steps, "batch": budget.batch,
         "overrides": overrides, "database": str(db) if args.db else "demo corpus, made by the benchmark",
         "stock_rave_train": {"steps_per_second": stock_speed, "wall_s": stock.wall_s, "peak_rss_mb": stock.peak_rss_mb,
                              "peak_gpu_memory_mb": stock.peak_gpu_memory_mb},
@@ -123,13 +123,13 @@ def main(argv: list[str] | None = None) -> dict:
         import torch
         figures["cudnn_allow_tf32"] = torch.backends.cudnn.allow_tf32  # PyTorch's default: convolutions in TF32
         # Phase 1 only (full size keeps PHASE_1_DURATION): the adversarial phase 2 is slower (25-35 %
-        # at demo size on the CPU), so this is a lower bound for one training of the full profile.
+        # at demo size on the CPU), so this is a lower bound for one training of the full scale.
         figures["one_full_training_gpu_hours_at_phase_1_speed"] = {
             precision: full["max_steps"] / w["steps_per_second"] / 3600 for precision, w in workflow.items()}
     path = write_result(f"train_throughput_{args.device}", figures)
     for precision, w in workflow.items():
         gpu = f", GPU memory {w['peak_gpu_memory_mb']:.0f} MB" if w["peak_gpu_memory_mb"] else ""
-        print(f"training at {profile} size on {args.device}, precision {precision}: stock {stock_speed:.2f} steps/s, "
+        print(f"training at {scale} size on {args.device}, precision {precision}: stock {stock_speed:.2f} steps/s, "
               f"workflow {w['steps_per_second']:.2f} steps/s (ratio {w['speed_ratio_to_stock']:.2f}), peak "
               f"{w['peak_rss_mb']:.0f} MB{gpu}")
     print(f"-> {path}")

@@ -35,7 +35,7 @@ built=$(date +%s)
 results="$work/results"
 rm -rf "$results" && mkdir -p "$results" && chmod 777 "$results"
 "${podman[@]}" run --rm --user 1000 -v "$results:/work/results" localhost/electone-rave \
-    sh -c 'id -u > results/container-uid && snakemake --cores all --config profile=smoke'
+    sh -c 'id -u > results/container-uid && snakemake --cores all --config scale=smoke'
 ran=$(date +%s)
 
 fail() { echo "test-image: FAIL: $*" >&2; exit 1; }
@@ -44,6 +44,6 @@ for f in manifest.json paper/electone-rave.pdf export/electone.ts eval/replicati
     [ -s "$results/$f" ] || fail "results/$f missing"
 done
 [ -z "$(find "$results" -mindepth 1 ! -uid 1000 -print -quit)" ] || fail "files not owned by uid 1000 in results"
-grep -q '"profile": "smoke"' "$results/manifest.json" || fail "manifest does not name the smoke profile"
+grep -q '"scale": "smoke"' "$results/manifest.json" || fail "manifest does not name the smoke scale"
 echo "test-image: OK: build $((built - start)) s, smoke chain in the container $((ran - built)) s," \
      "image $("${podman[@]}" image inspect localhost/electone-rave --format '{{.Size}}' | numfmt --to=iec)"

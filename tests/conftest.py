@@ -31,15 +31,15 @@ def source_files() -> list[str]:
     return [f for f in listed.split("\0") if f and f != "dvc.lock" and (REPO / f).is_file()]
 
 
-def make_workspace(dest: Path, profile: str) -> Path:
-    """Copy the repository into dest as a new git repo whose config selects `profile`."""
+def make_workspace(dest: Path, scale: str) -> Path:
+    """Copy the repository into dest as a new git repo whose config selects `scale`."""
     for rel in source_files():
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / rel, dest / rel)
     config_file = dest / "configs" / "config.yaml"
     text = config_file.read_text()
-    config_file.write_text(text.replace("\nprofile: demo", f"\nprofile: {profile}", 1))
-    assert yaml.safe_load(config_file.read_text())["profile"] == profile
+    config_file.write_text(text.replace("\nscale: demo", f"\nscale: {scale}", 1))
+    assert yaml.safe_load(config_file.read_text())["scale"] == scale
     run(["git", "init", "-q"], dest)
     run(["git", "add", "-A"], dest)
     run(["git", "-c", "user.name=test", "-c", "user.email=test@example.org", "commit", "-qm", "workspace"], dest)
@@ -55,11 +55,11 @@ EXPERIMENT = "configs/experiments/discriminators.yaml"
 
 
 def add_arms(workspace: Path, experiment: str = EXPERIMENT) -> list[str]:
-    """A user's config edit: the experiment file's arms copied under `runs:` in configs/config.yaml."""
+    """A user's config edit: the experiment file's arms copied under `arms:` in configs/config.yaml."""
     config_file = workspace / "configs" / "config.yaml"
     config = yaml.safe_load(config_file.read_text())
-    arms = yaml.safe_load((workspace / experiment).read_text())["runs"]
-    config["runs"].update(arms)
+    arms = yaml.safe_load((workspace / experiment).read_text())["arms"]
+    config["arms"].update(arms)
     config_file.write_text(yaml.safe_dump(config, sort_keys=False))
     return list(arms)
 
@@ -69,7 +69,7 @@ def seed_arms(workspace: Path, arms: tuple[str, ...], seeds: list[int]) -> None:
     config_file = workspace / "configs" / "config.yaml"
     config = yaml.safe_load(config_file.read_text())
     for arm in arms:
-        config["runs"][arm]["seeds"] = seeds
+        config["arms"][arm]["seeds"] = seeds
     config_file.write_text(yaml.safe_dump(config, sort_keys=False))
 
 

@@ -75,7 +75,7 @@ def test_export_realtime_measures_each_thread_count_and_buffer(workspace: Path):
 @pytest.mark.slow
 def test_train_throughput_compares_the_workflow_with_stock_rave(workspace: Path):
     figures = bench(workspace, "train_throughput", "--steps", "8", result="train_throughput_cpu")
-    assert figures["device"] == "cpu" and figures["profile_size"] == "demo"
+    assert figures["device"] == "cpu" and figures["scale"] == "demo"
     for side in ("stock_rave_train", "workflow"):
         assert figures[side]["steps_per_second"] > 0 and figures[side]["peak_rss_mb"] > 100
     assert set(figures["workflow_by_precision"]) == {"32"} and figures["workflow"]["final_losses"]

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.slow
 
 def test_manifest_lists_every_artefact_with_its_hash(chain: Path):
     manifest = json.loads((chain / "results/manifest.json").read_text())
-    assert manifest["profile"] == "smoke"
+    assert manifest["scale"] == "smoke"
     assert manifest["seed"] == 1970
     assert manifest["versions"]["acids-rave"] == "2.3.1"
     assert manifest["versions"]["torch"].startswith("2.5.0")
@@ -152,7 +152,7 @@ def test_chain_ends_with_the_paper_figures_and_audio(chain: Path):
             assert (chain / f"results/figures/{figure}.{ext}").stat().st_size > 5_000
     assert sorted(p.name for p in (chain / "results/audio/electone/prior").glob("*.wav")) == ["prior_00.wav"]
     numbers = json.loads((chain / "results/paper/numbers.json").read_text())
-    assert numbers["profile"] == "smoke"
+    assert numbers["scale"] == "smoke"
     assert [r["run"] for r in numbers["runs"]] == [
         "baseline", "electone", "electone_seed1971", "electone_no_noise", "electone_no_noise_seed1971",
         "baseline_noise", "electone_v3", "electone_spectral", "released", "released_ts"]  # config order, seeds in order
@@ -253,7 +253,7 @@ def test_an_imported_run_is_evaluated_like_a_trained_one(chain: Path):
     assert provenance["imported"]["sha256"]["model.ckpt"] == sha256_of(chain / "data/imported/released/model.ckpt")
     assert sha256_of(chain / "results/train/released/model.ckpt") == sha256_of(chain / "results/train/electone/model.ckpt")
     assert (chain / "data/imported/released.dvc").is_file()
-    assert yaml.safe_load((chain / "configs/config.yaml").read_text())["runs"]["released"] == {
+    assert yaml.safe_load((chain / "configs/config.yaml").read_text())["arms"]["released"] == {
         "corpus": "electone", "imported": "data/imported/released", "prior": True}
 
     numbers = json.loads((chain / "results/paper/numbers.json").read_text())
@@ -282,7 +282,7 @@ def test_an_imported_torchscript_model_is_evaluated_without_its_checkpoint(chain
     exported = sha256_of(chain / "results/export/electone_prior.ts")
     assert sha256_of(chain / "results/export/released_ts.ts") == exported
     assert sha256_of(chain / "results/export/released_ts_prior.ts") == exported
-    assert yaml.safe_load((chain / "configs/config.yaml").read_text())["runs"]["released_ts"] == {
+    assert yaml.safe_load((chain / "configs/config.yaml").read_text())["arms"]["released_ts"] == {
         "corpus": "electone", "imported": "data/imported/released_ts", "prior": True}  # the .ts carries a prior
 
     from PIL import Image
@@ -387,7 +387,7 @@ def test_the_baseline_replication_is_a_checked_report(chain: Path):
     assert numbers["replication"] == report
     effective = json.loads((chain / "results/config.json").read_text())  # what the paper read
     assert effective == yaml.safe_load((chain / "configs/config.yaml").read_text())
-    assert numbers["profile"] == effective["profile"] == "smoke"
+    assert numbers["scale"] == effective["scale"] == "smoke"
     assert [c["corpus"] for c in numbers["corpora"]] == ["electone", "musicnet"]
     assert numbers["corpora"][0]["files_kept"] == 3 and numbers["corpora"][0]["heldout_files"] == 1
 

@@ -47,8 +47,8 @@ def test_every_snakemake_job_is_one_dvc_stage_with_the_same_outputs(jobs, dvc_st
 def test_every_rule_with_outputs_is_in_the_dag(jobs):
     listing = run(["snakemake", "--list-rules"], REPO).stdout.splitlines()
     rules = {line.split()[0] for line in listing if line.strip() and not line[0].isspace()}
-    # The demo profile synthesizes its corpora; the download rules belong to the real-data DAG
-    # (run by tests/test_real_data_path.py, and in dvc.yaml once that profile is selected).
+    # The demo scale synthesizes its corpora; the download rules belong to the real-data DAG
+    # (run by tests/test_real_data_path.py, and in dvc.yaml once that scale is selected).
     real_data_only = {"download_musicnet", "extract_musicnet"}
     # adopt_run stands in for training an imported arm (electone-rave import-run), adopt_scripted*
     # for exporting an imported .ts, and union_corpus merges the corpora of an arm trained on

@@ -29,21 +29,21 @@ def test_a_gin_stack_names_repository_files_and_configs_rave_ships(monkeypatch: 
 def test_an_unknown_shipped_config_is_refused_before_anything_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.chdir(REPO)
     bad = tmp_path / "bad.yaml"
-    bad.write_text("runs:\n  electone_v9:\n    corpus: electone\n    gin: [v9]\n    prior: false\n")
-    with pytest.raises(ConfigError, match="runs/electone_v9: 'v9' is neither"):
+    bad.write_text("arms:\n  electone_v9:\n    corpus: electone\n    gin: [v9]\n    prior: false\n")
+    with pytest.raises(ConfigError, match="arms/electone_v9: 'v9' is neither"):
         load(configfiles=(bad,))
 
 
-def test_arm_overrides_follow_the_profiles_and_apply_to_that_arm_only(monkeypatch: pytest.MonkeyPatch):
+def test_arm_overrides_follow_the_scales_and_apply_to_that_arm_only(monkeypatch: pytest.MonkeyPatch):
     from electone_rave.config import arm_overrides
     monkeypatch.chdir(REPO)
-    config = load(overrides={"profile": "smoke"}, configfiles=(REPO / EXPERIMENT,))
-    shared = config["profiles"]["smoke"]["train"]["overrides"]
+    config = load(overrides={"scale": "smoke"}, configfiles=(REPO / EXPERIMENT,))
+    shared = config["scales"]["smoke"]["train"]["overrides"]
     assert arm_overrides(config, "electone_v3")[:len(shared)] == shared
     assert "DescriptDiscriminator.periods=[2]" in arm_overrides(config, "electone_v3")
     assert arm_overrides(config, "electone") == shared
-    assert arm_overrides(config, "electone_v3", "prior") == config["profiles"]["smoke"]["prior"]["overrides"]
-    full = load(overrides={"profile": "full"}, configfiles=(REPO / EXPERIMENT,))
+    assert arm_overrides(config, "electone_v3", "prior") == config["scales"]["smoke"]["prior"]["overrides"]
+    full = load(overrides={"scale": "full"}, configfiles=(REPO / EXPERIMENT,))
     assert arm_overrides(full, "electone_v3") == []  # full size: v3 as RAVE ships it
 
 
@@ -62,7 +62,7 @@ def test_an_experiment_file_adds_arms_to_the_papers(workspace: Path):
     spectral = next(c for c in commands if c.startswith("--name electone_spectral "))
     assert " --gin configs/gin/electone_v2_noise.gin spectral_discriminator " in spectral
     assert "Descript" not in spectral
-    estimate = run(["electone-rave", "estimate", "--configfile", EXPERIMENT, "--profile", "full"], workspace).stdout
+    estimate = run(["electone-rave", "estimate", "--configfile", EXPERIMENT, "--scale", "full"], workspace).stdout
     assert "electone_v3: 2,000,000 steps" in estimate and "needs about 32 GB of GPU memory" in estimate
 
 
@@ -101,8 +101,8 @@ def test_an_arm_trains_on_the_union_of_two_corpora(workspace: Path):
 def test_a_union_of_unknown_corpora_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.chdir(REPO)
     bad = tmp_path / "bad.yaml"
-    bad.write_text("runs:\n  more:\n    corpus: [electone, album2]\n    gin: [v2]\n    prior: false\n")
-    with pytest.raises(ConfigError, match="runs/more/corpus: unknown corpus 'album2'"):
+    bad.write_text("arms:\n  more:\n    corpus: [electone, album2]\n    gin: [v2]\n    prior: false\n")
+    with pytest.raises(ConfigError, match="arms/more/corpus: unknown corpus 'album2'"):
         load(configfiles=(bad,))
 
 
@@ -125,7 +125,7 @@ def test_a_union_corpus_gets_dvc_stages_under_a_name_dvc_accepts(tmp_path: Path)
 def test_an_arm_with_its_own_step_budget_trains_to_it(workspace: Path, tmp_path: Path):
     longer = tmp_path / "longer.yaml"
     # An arm outside the ablation pairs (a pair's arms train alike: tests/test_config.py)
-    longer.write_text("runs:\n  electone_long:\n    corpus: electone\n    gin: [configs/gin/electone_v2_noise.gin]\n"
+    longer.write_text("arms:\n  electone_long:\n    corpus: electone\n    gin: [configs/gin/electone_v2_noise.gin]\n"
                       "    prior: false\n    train_budget:\n      smoke: {max_steps: 12, save_every: 4}\n")
     done = run(["snakemake", "-n", "-p", "--configfile", str(longer)], workspace)
     commands = {line.split("--name ", 1)[1].split()[0]: line for line in (done.stdout + done.stderr).splitlines()
@@ -139,7 +139,7 @@ def test_an_imported_arm_is_evaluated_on_the_files_named_as_unseen(workspace: Pa
     evaluate the arm; the arms trained here keep the held-out split."""
     (workspace / "data/imported/vintage").mkdir(parents=True, exist_ok=True)
     arm = tmp_path / "vintage.yaml"
-    arm.write_text("runs:\n  vintage:\n    corpus: electone\n    imported: data/imported/vintage\n    prior: false\n"
+    arm.write_text("arms:\n  vintage:\n    corpus: electone\n    imported: data/imported/vintage\n    prior: false\n"
                    "    unseen_files: [electone_001.flac, 'side B/02 x.flac']\n")
     done = run(["snakemake", "-n", "-p", "--configfile", str(arm)], workspace)
     commands = [line for line in (done.stdout + done.stderr).splitlines()

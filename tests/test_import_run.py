@@ -68,11 +68,11 @@ def test_the_furthest_checkpoint_is_imported_and_the_arm_added_with_the_comments
     assert after.replace("  vintage:\n    corpus: electone\n    imported: data/imported/vintage\n    prior: true\n", "") == before
     assert "    prior: true\n\n# The noise ablation compares" in after  # the next heading stays with its section
     parsed = load(config)
-    assert parsed["runs"]["vintage"] == {"corpus": "electone", "imported": "data/imported/vintage", "prior": True}
-    assert expand_seeds(parsed)["vintage"] == {**parsed["runs"]["vintage"], "arm": "vintage", "seed": None, "gin": []}
+    assert parsed["arms"]["vintage"] == {"corpus": "electone", "imported": "data/imported/vintage", "prior": True}
+    assert expand_seeds(parsed)["vintage"] == {**parsed["arms"]["vintage"], "arm": "vintage", "seed": None, "gin": []}
 
     import_run(source, "vintage", "electone", prior=False, dvc=False, config_file=config, root=Path("data/imported"))
-    assert load(config)["runs"]["vintage"]["prior"] is False  # re-importing replaces the arm, not adds one
+    assert load(config)["arms"]["vintage"]["prior"] is False  # re-importing replaces the arm, not adds one
 
 
 @pytest.mark.parametrize("make, message", [
@@ -130,7 +130,7 @@ def test_what_lightning_and_numpy_put_in_checkpoints_loads_without_trust(tmp_pat
 
 def test_an_arm_the_workflow_trains_is_never_replaced_by_an_import(repo_copy: Path, tmp_path: Path):
     source = rave_run_folder(tmp_path / "download", {"epoch_4.ckpt": 4})
-    with pytest.raises(ConfigError, match="runs/electone is an arm the workflow trains"):
+    with pytest.raises(ConfigError, match="arms/electone is an arm the workflow trains"):
         import_run(source, "electone", "electone", dvc=False, config_file=repo_copy / "configs/config.yaml",
                    root=Path("data/imported"))
     with pytest.raises(ConfigError, match="unknown corpus 'album2'"):
@@ -141,15 +141,15 @@ def test_an_arm_the_workflow_trains_is_never_replaced_by_an_import(repo_copy: Pa
 
 @pytest.mark.parametrize("arm, message", [
     ({"corpus": "electone", "imported": "data/imported/vintage", "prior": True, "seeds": [1]},
-     "runs/vintage: seeds describe a training; this arm is imported"),
+     "arms/vintage: seeds describe a training; this arm is imported"),
     ({"corpus": "electone", "imported": "data/imported/gone", "prior": True},
-     r"runs/vintage/imported: data/imported/gone is not a folder. Import the run with `electone-rave import-run"),
+     r"arms/vintage/imported: data/imported/gone is not a folder. Import the run with `electone-rave import-run"),
     ({"corpus": "electone", "prior": True}, "is not valid under any of the given schemas"),
 ])
 def test_the_config_refuses_an_imported_arm_that_cannot_work(repo_copy: Path, arm: dict, message: str):
     (repo_copy / "data/imported/vintage").mkdir(parents=True)
     extra = repo_copy / "arm.yaml"
-    extra.write_text(yaml.safe_dump({"runs": {"vintage": arm}}))
+    extra.write_text(yaml.safe_dump({"arms": {"vintage": arm}}))
     with pytest.raises(ConfigError, match=message):
         load(repo_copy / "configs/config.yaml", configfiles=(extra,))
 
@@ -205,7 +205,7 @@ def test_files_named_as_unseen_replace_the_heldout_split_for_an_imported_arm(rep
     config_file = repo_copy / "configs/config.yaml"
     import_run(source, "vintage", "electone", dvc=False, config_file=config_file, root=Path("data/imported"),
                unseen_files=["electone_004.flac", "electone_007.flac"])
-    assert load(config_file)["runs"]["vintage"]["unseen_files"] == ["electone_004.flac", "electone_007.flac"]
+    assert load(config_file)["arms"]["vintage"]["unseen_files"] == ["electone_004.flac", "electone_007.flac"]
 
     manifest = {"root": "data/corpora/electone", "files": [
         {"file": f"electone_00{i}.flac", "split": "heldout" if i in (1, 5) else "train"} for i in range(8)]}
@@ -215,15 +215,15 @@ def test_files_named_as_unseen_replace_the_heldout_split_for_an_imported_arm(rep
         evaluation_files(manifest, ["side A.flac"])
 
     config = yaml.safe_load(config_file.read_text())
-    config["runs"]["electone"]["unseen_files"] = ["electone_004.flac"]
-    with pytest.raises(ConfigError, match="runs/electone: unseen_files describe an imported model"):
+    config["arms"]["electone"]["unseen_files"] = ["electone_004.flac"]
+    with pytest.raises(ConfigError, match="arms/electone: unseen_files describe an imported model"):
         validate(config)
 
 
 def test_the_replication_check_refuses_an_imported_run_without_its_curves(repo_copy: Path):
     (repo_copy / "data/imported/vintage").mkdir(parents=True)
     extra = repo_copy / "arm.yaml"
-    extra.write_text(yaml.safe_dump({"runs": {"vintage": {"corpus": "musicnet", "imported": "data/imported/vintage",
+    extra.write_text(yaml.safe_dump({"arms": {"vintage": {"corpus": "musicnet", "imported": "data/imported/vintage",
                                                           "prior": False}}, "replication": {"run": "vintage"}}))
     with pytest.raises(ConfigError, match="replication/run: 'vintage' was imported without its TensorBoard events"):
         load(repo_copy / "configs/config.yaml", configfiles=(extra,))
@@ -284,17 +284,17 @@ def test_a_ts_without_a_prior_becomes_an_arm_without_one(repo_copy: Path, tmp_pa
     assert record["has_prior"] is False and record["global_step"] is None and record["latent_ratio"] == 2048
     assert sorted(p.name for p in (repo_copy / "data/imported/vintage_ts").iterdir()) == ["model.ts", "source.json"]
     parsed = load(config)
-    assert parsed["runs"]["vintage_ts"] == {"corpus": "electone", "imported": "data/imported/vintage_ts", "prior": False}
+    assert parsed["arms"]["vintage_ts"] == {"corpus": "electone", "imported": "data/imported/vintage_ts", "prior": False}
 
     extra = repo_copy / "arm.yaml"
-    extra.write_text(yaml.safe_dump({"runs": {"vintage_ts": {**parsed["runs"]["vintage_ts"], "prior": True}}}))
-    with pytest.raises(ConfigError, match=r"runs/vintage_ts/prior: data/imported/vintage_ts/model.ts was exported "
+    extra.write_text(yaml.safe_dump({"arms": {"vintage_ts": {**parsed["arms"]["vintage_ts"], "prior": True}}}))
+    with pytest.raises(ConfigError, match=r"arms/vintage_ts/prior: data/imported/vintage_ts/model.ts was exported "
                                           "without a prior"):
         load(config, configfiles=(extra,))
 
     import_run(scripted_file(tmp_path / "download2", has_prior=True), "vintage_ts", "electone", dvc=False,
                config_file=config, root=Path("data/imported"))
-    assert load(config, configfiles=(extra,))["runs"]["vintage_ts"]["prior"] is True
+    assert load(config, configfiles=(extra,))["arms"]["vintage_ts"]["prior"] is True
 
 
 def test_adopting_a_ts_checks_its_rate_and_that_it_is_the_imported_file(tmp_path: Path):

@@ -64,13 +64,13 @@ def test_every_rule_takes_the_code_of_exactly_the_commands_it_runs(path):
 
 def test_rules_read_config_values_only_as_settings():
     """A parameter made from the config must be a Setting, so DVC sees its key: no rule's params
-    block reads `config[...]`, PROFILE or RUN_SPECS directly."""
+    block reads `config[...]`, SCALE or RUN_SPECS directly."""
     for path in RULES:
         for rule, text in rule_blocks(path):
             params = re.search(r"\n    params:\n(.*?)(?=\n    \w+:|\Z)", text, flags=re.S)
             if params is None or rule == "effective_config":
                 continue
-            direct = re.findall(r"config\[|PROFILE\[|RUN_SPECS\[|EVAL\[", params.group(1))
+            direct = re.findall(r"config\[|SCALE\[|RUN_SPECS\[|EVAL\[", params.group(1))
             assert not direct, f"{path.name}: rule {rule} reads the config outside a Setting: {params.group(1)}"
 
 
@@ -79,6 +79,6 @@ def test_dvc_stages_track_the_keys_their_jobs_read():
     params = {name: set(stage.get("params", [{}])[0].get("configs/config.yaml", [])) for name, stage in stages.items()}
     assert params["export-electone"] == {"export.fidelity", "export.matmul_convolutions", "export.matmul_weights",
                                          "export.streaming", "seed"}
-    assert "runs.electone.gin" in params["train-electone"] and not any(k.startswith("export.") for k in params["train-electone"])
+    assert "arms.electone.gin" in params["train-electone"] and not any(k.startswith("export.") for k in params["train-electone"])
     assert params["figure_training_curves"] == set()
     assert "workflow/electone_rave/figures/training_curves.py" not in stages["train-electone"]["deps"]

@@ -105,7 +105,7 @@ def fake_numbers(runs: list[tuple[str, str, bool]]) -> dict:
     metrics = {"multiscale_spectral_distance": 1.0, "log_mel_l1": 2.0, "loudness_error_lu": 3.0,
                "flatness_error": 0.1, "centroid_error_hz": 50.0, "frechet_mfcc_distance": 7.0}
     return {
-        "profile": "smoke", "seed": 1, "git_commit": "0" * 40, "versions": {"acids-rave": "2.3.1", "torch": "2.5.0"},
+        "scale": "smoke", "seed": 1, "git_commit": "0" * 40, "versions": {"acids-rave": "2.3.1", "torch": "2.5.0"},
         "hardware": {"machine": "x86_64", "cuda_available": False, "cpu_threads": 2}, "corpus": {"files": 2, "seconds": 3.0},
         "train": {"max_steps": 6, "batch": 2, "overrides": ["CAPACITY=4"]}, "audio": {"sample_rate": RATE},
         "corpora": [{"corpus": "électone", "files_found": 2, "files_kept": 2, "heldout_files": 1,
@@ -210,7 +210,7 @@ def test_the_chain_renders_a_page_that_plays_in_chromium(chromium: str, chain: P
 
     # Clips play at the configured loudness, or as close as the peak ceiling lets them; excerpts
     # last site.clip_seconds (the smoke files are longer), generations evaluation.prior_seconds.
-    prior_seconds = config["profiles"]["smoke"]["evaluation"]["prior_seconds"]
+    prior_seconds = config["scales"]["smoke"]["evaluation"]["prior_seconds"]
     for audio in report["audio"]:
         clip, rate = sf.read(unquote(audio["src"].removeprefix("file://")))
         at_target = abs(loudness_lufs(clip, rate) - config["site"]["loudness_lufs"]) < 0.5
@@ -221,7 +221,7 @@ def test_the_chain_renders_a_page_that_plays_in_chromium(chromium: str, chain: P
     assert screenshot.read_bytes().startswith(b"\x89PNG")
 
     html = page.read_text()
-    assert numbers["git_commit"] in html and f"profile <strong>{numbers['profile']}</strong>" in html
+    assert numbers["git_commit"] in html and f"scale <strong>{numbers['scale']}</strong>" in html
     assert html.index("acids-rave 2.3.1") < html.index('id="data"')  # versions stated at the top
     assert html.index("baseline_noise (noise on)") < html.index("baseline (noise off)")
     assert "electone (noise on)" not in html  # private: its runs have no clips on the page

@@ -54,10 +54,10 @@ def test_a_real_kubernetes_run_gets_as_far_as_asking_for_the_cluster(workspace: 
 
 
 def test_on_kubernetes_the_private_corpus_is_read_from_the_volume(workspace: Path, tmp_path: Path):
-    """The full profile's Electone folder is looked for on the storage volume, which every pod mounts,
+    """The full scale's Electone folder is looked for on the storage volume, which every pod mounts,
     not in the checkout; missing there, the error names the path on the volume."""
     command = ["snakemake", "-n", "--profile", "profiles/kubernetes", "--default-storage-prefix", str(tmp_path),
-               "--config", "profile=full"]
+               "--config", "scale=full"]
     missing = run(command, workspace, check=False)
     assert missing.returncode != 0 and f"{tmp_path}/data/raw/electone: no audio folder" in missing.stdout + missing.stderr
     (tmp_path / "data/raw/electone").mkdir(parents=True)

@@ -1,4 +1,4 @@
-"""The real-data profile's front half, run by Snakemake: MusicNet downloaded from a local stand-in
+"""The real-data scale's front half, run by Snakemake: MusicNet downloaded from a local stand-in
 for Zenodo and extracted, the private album imported with one command, both ingested and
 preprocessed into RAVE databases and recorded in dvc.lock. Then one file is added to the album:
 exactly that corpus' jobs are planned again by Snakemake and run again by `dvc repro`."""
@@ -48,7 +48,7 @@ def workspace(tmp_path_factory, zenodo) -> Path:
     ws = make_workspace(tmp_path_factory.mktemp("real"), "smoke")
     config_file = ws / "configs/config.yaml"
     config = yaml.safe_load(config_file.read_text())
-    config["profiles"]["smoke"]["corpus"] = {"source": "raw", "heldout_files": 1}
+    config["scales"]["smoke"]["corpus"] = {"source": "raw", "heldout_files": 1}
     config["corpora"]["musicnet"]["musicnet"].update(
         ensembles=["Solo Piano"], url=f"{zenodo.base}/records/{RECORD}/files", api=f"{zenodo.base}/api",
         files=zenodo.pins)

@@ -118,8 +118,8 @@ EDITS = {
          {"realtime", "play_heldout", "compare_weights", "listening_page", "effective_config"}),
     "site.clip_seconds":
         ("configs/config.yaml", set_config("site.clip_seconds", 6.0), {"listening_page", "effective_config"}),
-    "the profile's training steps":
-        ("configs/config.yaml", set_config("profiles.smoke.train.max_steps", 8), {"train", "effective_config"}),
+    "the scale's training steps":
+        ("configs/config.yaml", set_config("scales.smoke.train.max_steps", 8), {"train", "effective_config"}),
 }
 
 
@@ -151,7 +151,7 @@ def test_a_seed_added_to_an_arm_trains_that_seed_alone_in_both_engines(settled: 
     regenerated (`make dvc.yaml`), as after any change to the arms."""
     config, dvc_yaml = settled / "configs/config.yaml", settled / "dvc.yaml"
     seeds = [1970, 1971, 1972]
-    add_seed = lambda text: set_config("runs.electone_no_noise.seeds", seeds)(set_config("runs.electone.seeds", seeds)(text))
+    add_seed = lambda text: set_config("arms.electone_no_noise.seeds", seeds)(set_config("arms.electone.seeds", seeds)(text))
     with edited(config, add_seed), edited(dvc_yaml, lambda text: text):
         run(["electone-rave", "dvc-stages", "--out", "dvc.yaml"], settled)
         stale, plan = dvc_stale(settled), planned(settled)

@@ -143,11 +143,11 @@ def cmd_train(a):
 def cmd_estimate(a):
     from .config import load
     from .estimate import free_bytes, run_costs, total_hours
-    config = load(a.config, {"profile": a.profile} if a.profile else None, tuple(a.configfile))
+    config = load(a.config, {"scale": a.scale} if a.scale else None, tuple(a.configfile))
     costs = run_costs(config)  # one training per arm and seed
     for cost in costs:
         print(cost.describe())
-    print(f"profile {config['profile']}: {len(costs)} trainings, {total_hours(costs)} in all, "
+    print(f"scale {config['scale']}: {len(costs)} trainings, {total_hours(costs)} in all, "
           f"{sum(c.disk_bytes for c in costs) / 1e9:.1f} GB of checkpoints; "
           f"{free_bytes(Path('results')) / 1e9:.1f} GB free under results/")
 
@@ -199,7 +199,7 @@ def cmd_manifest(a):
     for item in a.artefact:
         rule, _, path = item.partition("=")
         artefacts.setdefault(rule, []).append(path)
-    build(artefacts, a.profile, a.seed, a.out, a.root)
+    build(artefacts, a.scale, a.seed, a.out, a.root)
 
 
 def cmd_reconstruct(a):
@@ -456,11 +456,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1, help="decoding processes (writer direct)")
     p.set_defaults(func=cmd_preprocess)
 
-    p = sub.add_parser("estimate", help="steps, hours and checkpoint disk of a profile's trainings")
+    p = sub.add_parser("estimate", help="steps, hours and checkpoint disk of a scale's trainings")
     p.add_argument("--config", type=Path, default=Path("configs/config.yaml"))
     p.add_argument("--configfile", type=Path, nargs="*", default=[],
                    help="merged over --config, as snakemake --configfile does (e.g. an experiment's arms)")
-    p.add_argument("--profile", help="default: the config's profile")
+    p.add_argument("--scale", help="default: the config's scale")
     p.set_defaults(func=cmd_estimate)
 
     p = sub.add_parser("plan", help="what snakemake (or dvc repro) would re-run here, and the trainings' estimated hours")
@@ -510,7 +510,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_metrics)
 
     p = sub.add_parser("manifest", help="write results/manifest.json")
-    p.add_argument("--profile", required=True)
+    p.add_argument("--scale", required=True)
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--artefact", nargs="+", required=True, help="RULE=PATH, PATH relative to --root")

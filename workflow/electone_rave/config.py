@@ -28,7 +28,7 @@ RAVE_DEFAULTS = {"PHASE_1_DURATION": 1_000_000, "LATENT_SIZE": 128}
 TRAIN_PERCENT = 98  # rave train's fixed split_dataset(dataset, 98)
 RAW_DATA = Path("data/raw")  # real corpora, one folder each; never in git or the image
 IMPORTED_RUNS = Path("data/imported")  # released RAVE runs (import-run), one folder each; DVC-tracked
-TRAINING_ONLY_KEYS = ("gin", "overrides", "profile_overrides", "train_budget", "seeds", "gpu_memory_gb")
+TRAINING_ONLY_KEYS = ("gin", "overrides", "scale_overrides", "train_budget", "seeds", "gpu_memory_gb")
 IMPORT_ONLY_KEYS = ("unseen_files",)
 
 
@@ -49,7 +49,26 @@ def load(path: Path = DEFAULT_CONFIG, overrides: dict | None = None, configfiles
     return config
 
 
+# Keys renamed so that they say what they hold: `profile` collided with Snakemake's --profile (an
+# execution profile, profiles/), and `runs:` holds arms, each trained once per seed (a run).
+RENAMED_KEYS = {"profile": "scale", "profiles": "scales", "runs": "arms"}
+RENAMED_ARM_KEYS = {"profile_overrides": "scale_overrides"}
+
+
+def check_renamed_keys(config: dict) -> None:
+    """Refuse a config that still uses an old key name, telling the user the new one."""
+    old = [f"`{key}` is now `{new}`" for key, new in RENAMED_KEYS.items() if key in config]
+    arms = config.get("arms") or config.get("runs") or {}
+    old += [f"arms/{arm}: `{key}` is now `{new}`" for arm, spec in arms.items() if isinstance(spec, dict)
+            for key, new in RENAMED_ARM_KEYS.items() if key in spec]
+    if old:
+        hint = " (on the command line: --config scale=NAME)" if "profile" in config else ""
+        raise ConfigError(f"configs: renamed keys: {'; '.join(old)}{hint}. Rename them in configs/config.yaml "
+                          "and any experiment file, then regenerate dvc.yaml (make dvc.yaml)")
+
+
 def validate(config: dict) -> None:
+    check_renamed_keys(config)
     schema = yaml.safe_load(SCHEMA_PATH.read_text())
     try:
         jsonschema.validate(config, schema)
@@ -63,8 +82,9 @@ def gin_overrides(overrides: list[str]) -> dict[str, str]:
     return {k.strip(): v.strip() for k, v in (o.split("=", 1) for o in overrides)}
 
 
-def profile(config: dict) -> dict:
-    return config["profiles"][config["profile"]]
+def active_scale(config: dict) -> dict:
+    """The section of `scales` that `scale` names."""
+    return config["scales"][config["scale"]]
 
 
 def chunk_samples(n_signal: int) -> int:
@@ -77,7 +97,7 @@ def chunks_per_file(seconds: float, config: dict) -> int:
 
 
 def raw_corpus_folder(corpus: str, root: Path | None = Path(".")) -> str:
-    """data/raw/<corpus>, which the user provides (import or dvc pull) when the profile reads real data,
+    """data/raw/<corpus>, which the user provides (import or dvc pull) when the scale reads real data,
     checked under root (the checkout, or a storage volume; None: not checkable here)."""
     folder = RAW_DATA / corpus
     if root is not None and not (root / folder).is_dir():
@@ -92,63 +112,63 @@ def raw_corpus_folder(corpus: str, root: Path | None = Path(".")) -> str:
 def check_semantics(config: dict) -> None:
     from .gin_stack import resolve
 
-    name = config["profile"]
-    if name not in config["profiles"]:
-        raise ConfigError(f"configs: profile {name!r} is not defined; defined: {sorted(config['profiles'])}")
-    prof = profile(config)
-    for run, spec in config["runs"].items():
+    name = config["scale"]
+    if name not in config["scales"]:
+        raise ConfigError(f"configs: scale {name!r} is not defined; defined: {sorted(config['scales'])}")
+    prof = active_scale(config)
+    for run, spec in config["arms"].items():
         for corpus in corpus_members(spec):
             if corpus not in config["corpora"]:
-                raise ConfigError(f"configs: runs/{run}/corpus: unknown corpus {corpus!r}")
+                raise ConfigError(f"configs: arms/{run}/corpus: unknown corpus {corpus!r}")
         if is_imported(spec):
             check_imported_arm(run, spec)
         elif extra := [key for key in IMPORT_ONLY_KEYS if key in spec]:
-            raise ConfigError(f"configs: runs/{run}: {', '.join(extra)} describe an imported model; this arm "
+            raise ConfigError(f"configs: arms/{run}: {', '.join(extra)} describe an imported model; this arm "
                               "trains here, on the workflow's training split")
-        unknown = sorted(set(spec.get("train_budget", {})) - set(config["profiles"]))
+        unknown = sorted(set(spec.get("train_budget", {})) - set(config["scales"]))
         if unknown:
-            raise ConfigError(f"configs: runs/{run}/train_budget: no profile named {', '.join(map(repr, unknown))}; "
-                              f"profiles: {', '.join(config['profiles'])}")
+            raise ConfigError(f"configs: arms/{run}/train_budget: no scale named {', '.join(map(repr, unknown))}; "
+                              f"scales: {', '.join(config['scales'])}")
         for entry in spec.get("gin", []) + config["prior"]["gin"]:
             try:
                 resolve(entry)
             except ConfigError as err:
-                raise ConfigError(f"configs: runs/{run}: {err}") from None
+                raise ConfigError(f"configs: arms/{run}: {err}") from None
 
-    if config["replication"]["run"] not in config["runs"]:
+    if config["replication"]["run"] not in config["arms"]:
         raise ConfigError(f"configs: replication/run: unknown run {config['replication']['run']!r}")
-    if not has_training_curves(config["runs"][config["replication"]["run"]]):
+    if not has_training_curves(config["arms"][config["replication"]["run"]]):
         raise ConfigError(f"configs: replication/run: {config['replication']['run']!r} was imported without its "
                           "TensorBoard events; the replication check reads the training curves")
-    if not any(spec["prior"] for spec in config["runs"].values()):
-        raise ConfigError("configs: runs: no run has `prior: true`; the prior, its generations and "
+    if not any(spec["prior"] for spec in config["arms"].values()):
+        raise ConfigError("configs: arms: no arm has `prior: true`; the prior, its generations and "
                           "the paper's prior section need one")
     for i, pair in enumerate(config["ablation"]):
         for role in ("with_noise", "without_noise"):
             run = pair[role]
-            if run not in config["runs"]:
+            if run not in config["arms"]:
                 raise ConfigError(f"configs: ablation/{i}/{role}: unknown run {run!r}")
-            if is_imported(config["runs"][run]):
+            if is_imported(config["arms"][run]):
                 raise ConfigError(f"configs: ablation/{i}/{role}: run {run!r} is imported; the ablation "
                                   "compares arms the workflow trains with the same data, seed and steps")
-            if arm_corpus(config["runs"][run]) != pair["corpus"]:
+            if arm_corpus(config["arms"][run]) != pair["corpus"]:
                 raise ConfigError(f"configs: ablation/{i}/{role}: run {run!r} trains on "
-                                  f"{arm_corpus(config['runs'][run])!r}, not {pair['corpus']!r}")
+                                  f"{arm_corpus(config['arms'][run])!r}, not {pair['corpus']!r}")
         if arm_seeds(config, pair["with_noise"]) != arm_seeds(config, pair["without_noise"]):
             raise ConfigError(f"configs: ablation/{i}: {pair['with_noise']!r} and {pair['without_noise']!r} must train "
                               "with the same seeds: the comparison pairs their runs seed by seed")
 
-    own_budgets = {arm: arm_budget(config, arm) for arm, spec in config["runs"].items()
+    own_budgets = {arm: arm_budget(config, arm) for arm, spec in config["arms"].items()
                    if name in spec.get("train_budget", {})}
-    budgets = {f"profiles/{name}/{section}": prof[section] for section in ("train", "prior")}
-    budgets |= {f"runs/{arm}/train_budget/{name}": budget for arm, budget in own_budgets.items()}
+    budgets = {f"scales/{name}/{section}": prof[section] for section in ("train", "prior")}
+    budgets |= {f"arms/{arm}/train_budget/{name}": budget for arm, budget in own_budgets.items()}
     for where, steps in budgets.items():
         if steps.get("save_every") and steps["max_steps"] % steps["save_every"]:
             raise ConfigError(
                 f"configs: {where}/save_every: {steps['save_every']} must divide max_steps "
                 f"({steps['max_steps']}); RAVE saves the final step's checkpoint only when it falls on a snapshot")
     for arm, budget in own_budgets.items():
-        check_phase_1_validation(f"runs/{arm}/train_budget/{name}", budget, arm_overrides(config, arm))
+        check_phase_1_validation(f"arms/{arm}/train_budget/{name}", budget, arm_overrides(config, arm))
 
     for i, pair in enumerate(config["ablation"]):  # after the budgets themselves are checked
         check_only_noise_differs(config, i, pair["with_noise"], pair["without_noise"])
@@ -162,7 +182,7 @@ def check_semantics(config: dict) -> None:
     if prof["corpus"]["source"] == "demo":
         check_demo_corpus_size(config)
     elif {"files", "seconds"} & set(prof["corpus"]):
-        raise ConfigError(f"configs: profiles/{name}/corpus: files and seconds size synthesized corpora "
+        raise ConfigError(f"configs: scales/{name}/corpus: files and seconds size synthesized corpora "
                           "(source: demo); a raw corpus is whatever data/raw/<corpus> holds")
 
 
@@ -182,7 +202,7 @@ def check_only_noise_differs(config: dict, i: int, with_noise: str, without_nois
         raise ConfigError(f"{where} must train with the same step budget; they differ in {'; '.join(differing)}")
     noise_file = resolve(NOISE_CONFIG).resolve()
     (with_bound, with_files), (without_bound, without_files) = (
-        bindings(config["runs"][arm]["gin"], arm_overrides(config, arm)) for arm in (with_noise, without_noise))
+        bindings(config["arms"][arm]["gin"], arm_overrides(config, arm)) for arm in (with_noise, without_noise))
     if noise_file not in with_files or noise_file in without_files:
         raise ConfigError(f"{where}: the first must include RAVE's `{NOISE_CONFIG}` config and the second must not "
                           f"(included: {noise_file in with_files} and {noise_file in without_files})")
@@ -222,13 +242,13 @@ def is_imported(spec: dict) -> bool:
 def check_imported_arm(run: str, spec: dict) -> None:
     extra = [key for key in TRAINING_ONLY_KEYS if key in spec]
     if extra:
-        raise ConfigError(f"configs: runs/{run}: {', '.join(extra)} describe a training; this arm is imported")
+        raise ConfigError(f"configs: arms/{run}: {', '.join(extra)} describe a training; this arm is imported")
     if not Path(spec["imported"]).is_dir():
-        raise ConfigError(f"configs: runs/{run}/imported: {spec['imported']} is not a folder. Import the run with "
+        raise ConfigError(f"configs: arms/{run}/imported: {spec['imported']} is not a folder. Import the run with "
                           f"`electone-rave import-run RUN_FOLDER --as {run} --corpus {spec['corpus']}`, or "
                           f"`dvc pull {spec['imported']}.dvc` from your DVC remote")
     if is_scripted(spec) and spec["prior"] and not scripted_has_prior(spec):
-        raise ConfigError(f"configs: runs/{run}/prior: {spec['imported']}/model.ts was exported without a prior, "
+        raise ConfigError(f"configs: arms/{run}/prior: {spec['imported']}/model.ts was exported without a prior, "
                           "and a prior cannot be trained without the run's checkpoint; set `prior: false`")
 
 
@@ -264,69 +284,69 @@ def check_phase_1_validation(where: str, budget: dict, overrides: list[str]) -> 
 
 def check_demo_corpus_size(config: dict) -> None:
     """With synthesized corpora the chunk counts are known before anything runs: check RAVE's limits."""
-    name, prof = config["profile"], profile(config)
+    name, prof = config["scale"], active_scale(config)
     corpus = prof["corpus"]
     if corpus["heldout_files"] >= corpus["files"]:
-        raise ConfigError(f"configs: profiles/{name}/corpus: heldout_files must be < files")
+        raise ConfigError(f"configs: scales/{name}/corpus: heldout_files must be < files")
 
     train = prof["train"]
     bindings = {**RAVE_DEFAULTS, **gin_overrides(train["overrides"])}
-    check_phase_1_validation(f"profiles/{name}/train", train, train["overrides"])
+    check_phase_1_validation(f"scales/{name}/train", train, train["overrides"])
 
     train_files = corpus["files"] - corpus["heldout_files"]
     chunks = train_files * chunks_per_file(corpus["seconds"], config)
     val_chunks = chunks - max(TRAIN_PERCENT * chunks // 100, 1)
     if chunks < 2 or val_chunks < 1:
         raise ConfigError(
-            f"configs: profiles/{name}/corpus: {train_files} training files of {corpus['seconds']} s give "
+            f"configs: scales/{name}/corpus: {train_files} training files of {corpus['seconds']} s give "
             f"{chunks} RAVE chunks; at least 2 are needed (one for validation)")
     frames = val_chunks * config["audio"]["n_signal"] // V2_SAMPLES_PER_LATENT_FRAME
     latent = int(bindings["LATENT_SIZE"])
     if frames < latent:
         # The validation PCA over latents needs at least LATENT_SIZE frames.
         raise ConfigError(
-            f"configs: profiles/{name}: the validation split has {frames} latent frames but "
+            f"configs: scales/{name}: the validation split has {frames} latent frames but "
             f"LATENT_SIZE is {latent}; add audio or override a smaller LATENT_SIZE")
 
 
 def arm_overrides(config: dict, arm: str, section: str = "train") -> list[str]:
-    """Gin bindings of one arm's runs: the profile's (model size), then the arm's own for every
-    profile, then the arm's own for the active profile; later ones win."""
-    shared = profile(config)[section]["overrides"]
+    """Gin bindings of one arm's runs: the scale's (model size), then the arm's own for every
+    scale, then the arm's own for the active scale; later ones win."""
+    shared = active_scale(config)[section]["overrides"]
     if section != "train":
         return shared
-    spec = config["runs"][arm]
-    return shared + spec.get("overrides", []) + spec.get("profile_overrides", {}).get(config["profile"], [])
+    spec = config["arms"][arm]
+    return shared + spec.get("overrides", []) + spec.get("scale_overrides", {}).get(config["scale"], [])
 
 
 def arm_budget(config: dict, arm: str) -> dict:
-    """One arm's training budget: the profile's, with the arm's own values for this profile over it."""
-    own = config["runs"][arm].get("train_budget", {}).get(config["profile"], {})
-    return {**profile(config)["train"], **own}
+    """One arm's training budget: the scale's, with the arm's own values for this scale over it."""
+    own = config["arms"][arm].get("train_budget", {}).get(config["scale"], {})
+    return {**active_scale(config)["train"], **own}
 
 
 def arm_seeds(config: dict, arm: str) -> list[int]:
-    """Training seeds of one arm: its own `seeds`, else the profile's, else the config's seed."""
-    spec = config["runs"][arm]
-    return spec.get("seeds") or profile(config).get("seeds") or [config["seed"]]
+    """Training seeds of one arm: its own `seeds`, else the scale's, else the config's seed."""
+    spec = config["arms"][arm]
+    return spec.get("seeds") or active_scale(config).get("seeds") or [config["seed"]]
 
 
 def expand_seeds(config: dict) -> dict[str, dict]:
     """The concrete runs: one per arm and training seed. An arm's first seed keeps the arm's name
     (the paper's runs); each further seed is `<arm>_seed<seed>`. Only the first seed trains a prior."""
     runs: dict[str, dict] = {}
-    for arm, spec in config["runs"].items():
+    for arm, spec in config["arms"].items():
         if is_imported(spec):  # one run, trained elsewhere: no seed of ours, no gin stack to compose
             runs[arm] = {**spec, "corpus": arm_corpus(spec), "arm": arm, "seed": None, "gin": []}
             continue
         for i, seed in enumerate(arm_seeds(config, arm)):
             name = arm if i == 0 else f"{arm}_seed{seed}"
-            if name in runs or (i and name in config["runs"]):
-                raise ConfigError(f"configs: runs/{arm}: seed {seed} makes the run {name!r}, which another arm names")
+            if name in runs or (i and name in config["arms"]):
+                raise ConfigError(f"configs: arms/{arm}: seed {seed} makes the run {name!r}, which another arm names")
             runs[name] = {**spec, "corpus": arm_corpus(spec), "arm": arm, "seed": seed, "prior": spec["prior"] and i == 0}
     for run, spec in runs.items():
         if spec["prior"] and f"{run}_prior" in runs:
-            raise ConfigError(f"configs: runs/{runs[run + '_prior']['arm']}: the run {run}_prior would export to "
+            raise ConfigError(f"configs: arms/{runs[run + '_prior']['arm']}: the run {run}_prior would export to "
                               f"results/export/{run}_prior.ts, where run {run}'s export with its prior goes; rename it")
     return runs
 

@@ -38,7 +38,7 @@ class TrainingCost:
 
     def describe(self) -> str:
         if self.hours is None:
-            time = "time unknown (no steps_per_second for this hardware in the profile)"
+            time = "time unknown (no steps_per_second for this hardware in the scale)"
         elif self.hours < 1:
             time = f"{self.hours * 60:.1f} min at {self.steps_per_second:g} steps/s"
         else:
@@ -116,7 +116,7 @@ def require_disk(cost: TrainingCost, where: Path) -> None:
     if cost.disk_bytes > free:
         raise InsufficientDiskError(
             f"{where}: {cost.describe()}; only {free / 1e9:.3g} GB free. Free space, point "
-            "results/checkpoints at a larger disk, or raise save_every in the profile")
+            "results/checkpoints at a larger disk, or raise save_every in the scale")
 
 
 def as_dict(cost: TrainingCost) -> dict:

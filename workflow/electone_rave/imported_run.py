@@ -81,7 +81,7 @@ def copy_run(source: Path, dest: Path, trust: bool = False) -> dict:
 
 def register_arm(config_file: Path, arm: str, corpus: str, folder: Path, prior: bool,
                  unseen_files: list[str] | None = None) -> None:
-    """Add (or replace) runs.<arm> in the config, keeping its comments and layout."""
+    """Add (or replace) arms.<arm> in the config, keeping its comments and layout."""
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
 
@@ -95,20 +95,20 @@ def register_arm(config_file: Path, arm: str, corpus: str, folder: Path, prior: 
     entry = {"corpus": corpus, "imported": folder.as_posix(), "prior": prior}
     if unseen_files:
         entry["unseen_files"] = list(unseen_files)
-    runs = config["runs"]
-    if arm in runs:
-        runs[arm].clear()  # in place, so comments attached to its keys stay where they were
-        runs[arm].update(entry)
+    arms = config["arms"]
+    if arm in arms:
+        arms[arm].clear()  # in place, so comments attached to its keys stay where they were
+        arms[arm].update(entry)
     else:
         # The comment after the last arm (the next section's heading) is stored on that arm's last
         # key: hand it to the new last arm, or it would sit above the new arm.
-        node, key = runs, list(runs)[-1]
+        node, key = arms, list(arms)[-1]
         while isinstance(node[key], CommentedMap):
             node, key = node[key], list(node[key])[-1]
         trailing = node.ca.items.get(key)
-        runs[arm] = CommentedMap(entry)
+        arms[arm] = CommentedMap(entry)
         if trailing and trailing[2] is not None and trailing[2].value.startswith("\n"):  # not an end-of-line comment
-            runs[arm].ca.items["prior"] = node.ca.items.pop(key)
+            arms[arm].ca.items["prior"] = node.ca.items.pop(key)
     with open(config_file, "w") as f:
         editor.dump(config, f)
 
@@ -116,9 +116,9 @@ def register_arm(config_file: Path, arm: str, corpus: str, folder: Path, prior: 
 def check_arm_is_free(config: dict, config_file: Path, arm: str, corpus: str) -> None:
     if corpus not in config["corpora"]:
         raise ConfigError(f"{config_file}: unknown corpus {corpus!r}; known: {', '.join(config['corpora'])}")
-    existing = config["runs"].get(arm)
+    existing = config["arms"].get(arm)
     if existing is not None and "imported" not in existing:
-        raise ConfigError(f"{config_file}: runs/{arm} is an arm the workflow trains; import under another name")
+        raise ConfigError(f"{config_file}: arms/{arm} is an arm the workflow trains; import under another name")
 
 
 def import_run(source: Path, arm: str, corpus: str, prior: bool = True, dvc: bool = True,

@@ -99,11 +99,11 @@ def gather(config: dict, results: Path, out: Path) -> dict:
     runs = expand_seeds(config)  # one run per arm and seed, as the workflow trained them
     first_run = next(iter(runs))
     provenance = read(results / "train" / first_run / "provenance.json")
-    profile = config["profiles"][config["profile"]]
+    scale = config["scales"][config["scale"]]
     numbers = {
-        "profile": config["profile"], "seed": config["seed"], "git_commit": workflow_provenance.git_commit(),
+        "scale": config["scale"], "seed": config["seed"], "git_commit": workflow_provenance.git_commit(),
         "versions": workflow_provenance.versions(), "hardware": provenance["hardware"],
-        "corpus": profile["corpus"], "train": {k: profile["train"][k] for k in ("max_steps", "batch", "overrides")},
+        "corpus": scale["corpus"], "train": {k: scale["train"][k] for k in ("max_steps", "batch", "overrides")},
         "audio": config["audio"],
         "export": {**config["export"], "stock_tolerance": STOCK_TOLERANCE, "bfloat16_min_snr_db": BFLOAT16_MIN_SNR_DB},
         "site": {**config["site"],

@@ -16,9 +16,9 @@ from electone_rave.union_corpus import members
 
 check_semantics(config)
 check_private_data(Path(workflow.basedir))  # no audio in git or the Docker build context, ever
-RUN_SPECS = expand_seeds(config)  # a run is one arm trained with one seed; config["runs"] holds the arms
+RUN_SPECS = expand_seeds(config)  # a run is one arm trained with one seed; config["arms"] holds them
 
-PROFILE = config["profiles"][config["profile"]]
+SCALE = config["scales"][config["scale"]]
 RUNS = list(RUN_SPECS)
 PRIOR_RUNS = [run for run, spec in RUN_SPECS.items() if spec["prior"]]
 SCRIPTED_RUNS = [run for run, spec in RUN_SPECS.items() if is_scripted(spec)]  # an imported .ts: no checkpoint
@@ -67,8 +67,8 @@ def code(*commands, modules=()):
 
 
 def config_key(key):
-    """A dotted config key, `profile.` standing for the active profile's section."""
-    return f"profiles.{config['profile']}.{key[len('profile.'):]}" if key.startswith("profile.") else key
+    """A dotted config key, `scale.` standing for the active scale's section."""
+    return f"scales.{config['scale']}.{key[len('scale.'):]}" if key.startswith("scale.") else key
 
 
 def setting(key):
@@ -118,7 +118,7 @@ def member_files(pattern):
 
 def corpus_source(wildcards):
     """The folder a corpus is ingested from: synthesized (demo) or the user's own (raw)."""
-    if PROFILE["corpus"]["source"] == "demo":
+    if SCALE["corpus"]["source"] == "demo":
         return f"data/demo/{wildcards.corpus}"
     if config["corpora"][wildcards.corpus].get("musicnet"):
         return "data/raw/musicnet"  # made by the extract_musicnet rule
@@ -136,9 +136,9 @@ def data_root():
 
 
 def committed_corpus_manifest(wildcards):
-    """data/raw/<corpus>.manifest.json when the profile reads a real corpus that has one."""
+    """data/raw/<corpus>.manifest.json when the scale reads a real corpus that has one."""
     expected = manifest_path(wildcards.corpus)
-    return repository_files([expected.as_posix()]) if PROFILE["corpus"]["source"] == "raw" and expected.is_file() else []
+    return repository_files([expected.as_posix()]) if SCALE["corpus"]["source"] == "raw" and expected.is_file() else []
 
 
 def expect_flag(wildcards):
@@ -213,12 +213,12 @@ def run_gin_files(wildcards):
 
 
 def run_gin_stack(wildcards):
-    return Setting(" ".join(RUN_SPECS[wildcards.run]["gin"]), [f"runs.{RUN_SPECS[wildcards.run]['arm']}.gin"])
+    return Setting(" ".join(RUN_SPECS[wildcards.run]["gin"]), [f"arms.{RUN_SPECS[wildcards.run]['arm']}.gin"])
 
 
 def budget_flags(section, run=None):
-    """electone-rave train/train-prior flags for one step budget of the active profile (and arm)."""
-    b = arm_budget(config, RUN_SPECS[run]["arm"]) if run and section == "train" else PROFILE[section]
+    """electone-rave train/train-prior flags for one step budget of the active scale (and arm)."""
+    b = arm_budget(config, RUN_SPECS[run]["arm"]) if run and section == "train" else SCALE[section]
     overrides = arm_overrides(config, RUN_SPECS[run]["arm"], section) if run else b["overrides"]
     seed = RUN_SPECS[run]["seed"] if run else config["seed"]
     flags = [f"--max-steps {b['max_steps']}", f"--val-every {b['val_every']}", f"--batch {b['batch']}",
@@ -240,19 +240,19 @@ def budget_flags(section, run=None):
 
 def budget_keys(section, run=None):
     """The config keys budget_flags reads."""
-    p = f"profiles.{config['profile']}"
+    p = f"scales.{config['scale']}"
     if not run:
         return [f"{p}.{section}", "seed"]
     arm = RUN_SPECS[run]["arm"]
-    return [f"{p}.train", f"runs.{arm}.train_budget.{config['profile']}", f"runs.{arm}.overrides",
-            f"runs.{arm}.profile_overrides.{config['profile']}", seed_key(run)]
+    return [f"{p}.train", f"arms.{arm}.train_budget.{config['scale']}", f"arms.{arm}.overrides",
+            f"arms.{arm}.scale_overrides.{config['scale']}", seed_key(run)]
 
 
 def seed_key(run):
-    """The config key a run's seed comes from: its place in its arm's `seeds`, else in the profile's,
+    """The config key a run's seed comes from: its place in its arm's `seeds`, else in the scale's,
     else `seed` (so adding a seed to a list changes no other run's key)."""
     spec = RUN_SPECS[run]
-    for key in (f"runs.{spec['arm']}.seeds", f"profiles.{config['profile']}.seeds"):
+    for key in (f"arms.{spec['arm']}.seeds", f"scales.{config['scale']}.seeds"):
         seeds = lookup(config, key)
         if seeds:
             return f"{key}.{seeds.index(spec['seed'])}"
@@ -269,7 +269,7 @@ def artefacts():
     """Every final output, by the rule that makes it (for results/manifest.json).
 
     Called from manifest.smk, after the rules it names are defined."""
-    demo = PROFILE["corpus"]["source"] == "demo"
+    demo = SCALE["corpus"]["source"] == "demo"
     return {
         "demo_corpus": expand(pattern(rules.demo_corpus.output), corpus=SOURCE_CORPORA) if demo else [],
         "ingest": expand(pattern(rules.ingest.output), corpus=SOURCE_CORPORA),
@@ -315,10 +315,10 @@ def artefact_flags():
 
 
 def evaluation_files_flag(wildcards):
-    """An imported run evaluated on the files its importer named as never seen (runs.<arm>.unseen_files)."""
+    """An imported run evaluated on the files its importer named as never seen (arms.<arm>.unseen_files)."""
     named = RUN_SPECS[wildcards.run].get("unseen_files")
     return Setting("--files " + " ".join(map(shlex.quote, named)) if named else "",
-                   [f"runs.{RUN_SPECS[wildcards.run]['arm']}.unseen_files"])
+                   [f"arms.{RUN_SPECS[wildcards.run]['arm']}.unseen_files"])
 
 
 def name_path_flags(names, paths):

@@ -1,13 +1,13 @@
 rule demo_corpus:
-    """Synthesize the seeded demo stand-in for one corpus (profiles with corpus source `demo`)."""
+    """Synthesize the seeded demo stand-in for one corpus (scales with corpus source `demo`)."""
     input:
         code=code("demo-corpus"),
     output:
         audio=directory("data/demo/{corpus}"),
     params:
         style=corpus_style,
-        files=setting("profile.corpus.files"),
-        seconds=setting("profile.corpus.seconds"),
+        files=setting("scale.corpus.files"),
+        seconds=setting("scale.corpus.seconds"),
         seed=corpus_demo_seed,
     log:
         "results/logs/demo_corpus/{corpus}.log",
@@ -30,7 +30,7 @@ rule ingest:
     wildcard_constraints:
         corpus=one_of(SOURCE_CORPORA),
     params:
-        heldout=setting("profile.corpus.heldout_files"),
+        heldout=setting("scale.corpus.heldout_files"),
         seed=setting("seed"),
         on_bad_input=setting("ingest.on_bad_input"),
         audio=audio_flags,

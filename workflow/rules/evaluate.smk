@@ -45,8 +45,8 @@ rule generate_prior:
     output:
         directory("results/audio/{run}/prior"),
     params:
-        examples=setting("profile.evaluation.prior_examples"),
-        seconds=setting("profile.evaluation.prior_seconds"),
+        examples=setting("scale.evaluation.prior_examples"),
+        seconds=setting("scale.evaluation.prior_seconds"),
         seed=setting("seed"),
     log:
         "results/logs/generate_prior/{run}.log",
@@ -81,7 +81,7 @@ rule realtime:
     params:
         buffer=setting("evaluation.realtime_buffer"),
         threads=setting("evaluation.realtime_threads"),
-        seconds=setting("profile.evaluation.realtime_seconds"),
+        seconds=setting("scale.evaluation.realtime_seconds"),
     threads: all_cores  # alone on the machine, so other jobs do not disturb the timing
     log:
         "results/logs/realtime/{run}.log",

@@ -1,5 +1,5 @@
 rule manifest:
-    """results/manifest.json: every artefact with its sha256, the profile, commit and versions."""
+    """results/manifest.json: every artefact with its sha256, the scale, commit and versions."""
     input:
         artefacts=artefact_paths(),
         code=code("manifest"),
@@ -8,10 +8,10 @@ rule manifest:
     params:
         artefacts=artefact_flags(),
         root=lambda wildcards, input: job_root(input.artefacts[0], artefact_paths()[0]),
-        profile=setting("profile"),
+        scale=setting("scale"),
         seed=setting("seed"),
     log:
         "results/logs/manifest.log",
     shell:
-        "electone-rave manifest --profile {params.profile} --seed {params.seed} --root {params.root} --out {output}"
+        "electone-rave manifest --scale {params.scale} --seed {params.seed} --root {params.root} --out {output}"
         " --artefact {params.artefacts} > {log} 2>&1"

@@ -11,7 +11,7 @@ rule generate_prior_sweep:
         directory("results/audio/{run}/prior_temperatures"),
     params:
         temperatures=SITE_TEMPERATURES,
-        seconds=setting("profile.evaluation.prior_seconds"),
+        seconds=setting("scale.evaluation.prior_seconds"),
         seed=setting("seed"),
     log:
         "results/logs/generate_prior_sweep/{run}.log",

@@ -11,7 +11,7 @@ measurable from its TensorBoard scalars:
 1 and 2 hold for almost any working run; 3 and 4 are the shape the author saw in the tutorial and
 asked about on the Electone run. Each criterion's threshold lives in configs/config.yaml
 (`replication`); the report says what was measured, the threshold, and pass or fail, or why the
-run's scalars cannot support a measure (a short profile logs too few phase-2 points for a shape).
+run's scalars cannot support a measure (a short scale logs too few phase-2 points for a shape).
 """
 
 from __future__ import annotations

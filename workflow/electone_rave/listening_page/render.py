@@ -1,6 +1,6 @@
 """results/site/: the companion listening page, rendered with Jinja2 from the run's own results.
 
-Everything the page states (profile, data, versions, commit, metrics) comes from
+Everything the page states (scale, data, versions, commit, metrics) comes from
 results/paper/numbers.json, the file the paper is typeset from, so page and paper agree.
 """
 

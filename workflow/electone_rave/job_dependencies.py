@@ -110,15 +110,27 @@ def closure(modules: set[str]) -> set[str]:
     return seen
 
 
+def command_stage_module(command: str) -> str:
+    """The CLI module that declares `electone-rave <command>` (cli/<stage>.py)."""
+    from .cli import stage_of_command
+
+    stage = stage_of_command().get(command)
+    if stage is None:
+        raise KeyError(f"{CLI_MODULE}: no command {command!r}")
+    return f"{CLI_MODULE}.{stage}"
+
+
 def handler_imports(command: str) -> set[str]:
-    """What the CLI runs for `electone-rave <command>`: its module-level imports, and the imports in
-    its handler (cmd_<command>) and in the CLI's own helpers the handler calls."""
-    tree = _tree(CLI_MODULE)
+    """What `electone-rave <command>` imports beyond the CLI itself: its stage module's module-level
+    imports, and the imports in the command's handler and in the module's helpers it calls (not
+    the other handlers' imports: the dispatcher imports that one module, and the handler runs)."""
+    module = command_stage_module(command)
+    tree = _tree(module)
     functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
-    handler = "cmd_" + command.replace("-", "_")
-    if handler not in functions:
-        raise KeyError(f"{CLI_MODULE}: no handler {handler} for the command {command!r}")
-    found = {name for node in tree.body for name in _imported(node, CLI_MODULE, False)}
+    handler = next(name for name, node in functions.items() for decorator in node.decorator_list
+                   if isinstance(decorator, ast.Call) and decorator.args and getattr(decorator.args[0], "value", None) == command)
+    found = {name for node in tree.body if not isinstance(node, ast.FunctionDef) for name in _imported(node, module, False)}
+    found -= {CLI_MODULE, f"{CLI_MODULE}.commands"}
     pending, visited = [handler], set()
     while pending:
         function = pending.pop()
@@ -126,7 +138,7 @@ def handler_imports(command: str) -> set[str]:
             continue
         visited.add(function)
         for node in ast.walk(functions[function]):
-            found |= _imported(node, CLI_MODULE, False)
+            found |= _imported(node, module, False)
             if isinstance(node, ast.Name) and node.id in functions:
                 pending.append(node.id)
     return found
@@ -154,9 +166,13 @@ def code_files(modules: set[str]) -> tuple[str, ...]:
 
 @lru_cache(maxsize=None)
 def command_code(*commands: str) -> tuple[str, ...]:
-    """The package files `electone-rave <command>` runs, for each command, as paths in the repository.
-    The CLI module itself is one of them; of what it imports, only what these commands' handlers do."""
-    return code_files({CLI_MODULE} | closure(_parents(CLI_MODULE) | {m for c in commands for m in handler_imports(c)}))
+    """The package files `electone-rave <command>` runs, for each command, as paths in the repository:
+    the CLI's dispatcher and registry, the command's stage module, and what its handler imports."""
+    cli = {CLI_MODULE, f"{CLI_MODULE}.commands", *map(command_stage_module, commands)}
+    dispatcher = {name for module in (CLI_MODULE, f"{CLI_MODULE}.commands") for node in _tree(module).body
+                  if not isinstance(node, ast.FunctionDef) for name in _imported(node, module, module == CLI_MODULE)}
+    imported = dispatcher | {m for c in commands for m in handler_imports(c)}
+    return code_files(cli | closure(_parents(CLI_MODULE) | (imported - cli)))
 
 
 @lru_cache(maxsize=None)

@@ -1,0 +1,131 @@
+"""Report commands: figures, the paper's numbers and the paper, the manifest, the listening page and the publish guard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .commands import arg, command, named, private_corpus_arg
+
+
+@command("figure-training", "figure: the seed's training curves, runs overlaid",
+         arg("--run", type=named(str), nargs="+", required=True, help="RUN=SCALARS_CSV,SUMMARY_JSON"),
+         arg("--out", type=Path, required=True, help="PNG path; the PDF is written beside it"))
+def cmd_figure_training(a):
+    from ..figures.training_curves import plot
+    runs = {name: tuple(map(Path, files.split(",", 1))) for name, files in a.run}
+    plot(runs, a.out)
+
+
+@command("figure-spectrograms", "figure: log-mel spectrograms of originals, reconstructions, prior",
+         arg("--manifest", type=Path, required=True, help="the first held-out file is shown"),
+         arg("--reconstruction", type=named(Path), nargs="+", required=True, help="TITLE=FOLDER of reconstructions"),
+         arg("--prior", type=Path, required=True, help="folder of prior generations"),
+         arg("--seconds", type=float, default=6.0),
+         arg("--out", type=Path, required=True))
+def cmd_figure_spectrograms(a):
+    from ..figures.spectrograms import panels_for, plot
+    plot(panels_for(a.manifest, a.reconstruction, a.prior), a.out, a.seconds)
+
+
+@command("figure-ablation", "figure: the noise ablation bar chart",
+         arg("--ablation", type=Path, required=True),
+         arg("--out", type=Path, required=True))
+def cmd_figure_ablation(a):
+    from ..figures.ablation_bars import plot
+    plot(a.ablation, a.out)
+
+
+@command("paper-numbers", "gather every number the paper cites into one JSON",
+         arg("--config", type=Path, required=True, help="the run's effective config (results/config.json)"),
+         arg("--results", type=Path, required=True),
+         arg("--out", type=Path, required=True))
+def cmd_paper_numbers(a):
+    from ..manifest import read_json
+    from ..paper_numbers import gather
+    gather(read_json(a.config), a.results, a.out)
+
+
+@command("paper", "typeset the paper (Typst) from the numbers and figures",
+         arg("--source", type=Path, required=True),
+         arg("--numbers", type=Path, required=True),
+         arg("--figures", type=Path, required=True),
+         arg("--out", type=Path, required=True),
+         private_corpus_arg())
+def cmd_paper(a):
+    from ..paper import build
+    from ..publish_guard import guard_outputs
+    build(a.source, a.numbers, a.figures, a.out)
+    guard_outputs([a.out], a.private_corpus)
+
+
+@command("manifest", "write results/manifest.json",
+         arg("--scale", required=True),
+         arg("--seed", type=int, required=True),
+         arg("--out", type=Path, required=True),
+         arg("--artefact", type=named(str), nargs="+", required=True, help="RULE=PATH, PATH relative to --root"),
+         arg("--root", type=Path, default=Path("."),
+             help="the workflow's folder as the job sees it (a storage provider's local folder)"))
+def cmd_manifest(a):
+    from ..artifacts import build
+    artefacts: dict[str, list[str]] = {}
+    for rule, path in a.artefact:
+        artefacts.setdefault(rule, []).append(path)
+    build(artefacts, a.scale, a.seed, a.out, a.root)
+
+
+@command("listening-page", "render the companion listening page (results/site/)",
+         arg("--numbers", type=Path, required=True, help="results/paper/numbers.json"),
+         arg("--manifest", type=named(Path), nargs="+", required=True,
+             help="CORPUS=data/manifests/<corpus>.json"),
+         arg("--reconstructions", type=named(Path), nargs="+", required=True,
+             help="RUN=folder of held-out reconstructions"),
+         arg("--prior", type=named(Path), nargs="*", default=[], help="RUN=folder of the temperature sweep"),
+         arg("--temperature", type=float, nargs="*", default=[]),
+         arg("--figure", type=Path, nargs="*", default=[]),
+         arg("--model", type=Path, nargs="*", default=[], help="exported .ts files offered for download"),
+         arg("--paper", type=Path, required=True),
+         arg("--clip-seconds", type=float, required=True),
+         arg("--loudness", type=float, required=True, help="LUFS every clip is matched to"),
+         arg("--buffer", type=int, required=True, help="nn~ buffer size in the snippets"),
+         arg("--out", type=Path, required=True, help="the page (index.html)"),
+         arg("--media", type=Path, required=True, help="folder for its clips, images and models"),
+         private_corpus_arg(),
+         arg("--local-only", action="store_true",
+             help="include the private corpora's clips: a page for this machine, marked as not to be "
+             "published, and not guarded"))
+def cmd_listening_page(a):
+    from ..listening_page.render import render
+    from ..publish_guard import guard_outputs
+    render(numbers_file=a.numbers, manifests=dict(a.manifest), reconstructions=dict(a.reconstructions),
+           priors=dict(a.prior), temperatures=a.temperature, figures=a.figure, models=a.model, paper=a.paper,
+           clip_seconds=a.clip_seconds, lufs=a.loudness, buffer=a.buffer, html=a.out, media_folder=a.media,
+           private={corpus for corpus, _ in a.private_corpus}, local_only=a.local_only)
+    if not a.local_only:
+        guard_outputs([a.out, a.media], a.private_corpus)
+
+
+@command("check-publishable", "refuse files that hold a private corpus' audio, judged by content",
+         arg("paths", type=Path, nargs="+", help="files or folders to be published"),
+         private_corpus_arg(required=True))
+def cmd_check_publishable(a):
+    from ..publish_guard import check_against
+    judged = check_against(a.paths, a.private_corpus)
+    print(f"{len(judged)} files judged: no audio of {', '.join(sorted({c for c, _ in a.private_corpus}))} "
+          f"in {', '.join(map(str, a.paths))}")
+
+
+@command("check-listening-page", "open the page in headless Chromium and check it",
+         arg("page", type=Path),
+         arg("--screenshot", type=Path),
+         arg("--report", type=Path, help="JSON of every audio element, image and request seen"))
+def cmd_check_listening_page(a):
+    from ..listening_page import ListeningPageError
+    from ..listening_page.browser_check import check_page
+    from ..manifest import write_json
+    report = check_page(a.page, a.screenshot)
+    if a.report:
+        write_json(report, a.report)
+    print(f"{a.page}: {len(report['audio'])} audio element(s), {len(report['images'])} image(s), "
+          f"{len(report['outside_requests'])} request(s) leaving the page's files")
+    if report["problems"]:
+        raise ListeningPageError(f"{a.page}: " + "; ".join(report["problems"]))

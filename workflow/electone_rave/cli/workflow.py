@@ -1,0 +1,48 @@
+"""Workflow commands: what a re-run would do, dvc.yaml from the DAG, the private-data guard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .commands import arg, command
+
+
+@command("plan", "what snakemake (or dvc repro) would re-run here, and the trainings' estimated hours",
+         arg("--engine", choices=["snakemake", "dvc"], default="snakemake"),
+         arg("--config", type=Path, default=Path("configs/config.yaml"), help="for the estimate"))
+def cmd_plan(a):
+    from collections import Counter
+
+    from ..config import load
+    from ..estimate import run_costs, total_hours
+    from ..rerun_plan import dvc_plan, snakemake_plan, trained_run
+    jobs = dvc_plan(Path(".")) if a.engine == "dvc" else snakemake_plan(Path("."))
+    if not jobs:
+        print(f"{a.engine}: nothing to re-run")
+        return
+    counts = Counter(job.rule for job in jobs)
+    print(f"{a.engine} would run {len(jobs)} jobs: " + ", ".join(f"{rule} {n}" for rule, n in counts.items()))
+    runs = sorted({trained_run(job) for job in jobs if job.rule == "train"})
+    priors = sorted({trained_run(job) for job in jobs if job.rule == "prior"})
+    if runs:
+        costs = run_costs(load(a.config), runs)
+        for cost in costs:
+            print("  train " + cost.describe())
+        print(f"{len(costs)} RAVE trainings planned: {total_hours(costs)} estimated")
+    if priors:
+        print(f"{len(priors)} prior trainings planned ({', '.join(priors)}): not estimated")
+
+
+@command("dvc-stages", "write dvc.yaml from the Snakemake DAG",
+         arg("--out", type=Path, default=Path("dvc.yaml")))
+def cmd_dvc_stages(a):
+    from ..dvc_stages import write_dvc_yaml
+    write_dvc_yaml(a.out)
+
+
+@command("check-private-data", "fail if audio is tracked by git or would enter the image",
+         arg("--repo", type=Path, default=Path(".")))
+def cmd_check_private_data(a):
+    from ..guards import check_private_data
+    check_private_data(a.repo)
+    print(f"{a.repo}: no audio tracked by git or reaching the Docker build context")

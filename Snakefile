@@ -1,6 +1,6 @@
 # electone-rave: the whole study as one DAG.
 #   corpus (demo synthesis, or MusicNet download / the private Electone folder) -> ingest -> preprocess -> train (baseline, electone, noise ablation) -> prior -> export
-#   -> scalars, evaluation (reconstructions, prior generations, real-time factor), noise ablation
+#   -> metrics, evaluation (reconstructions, prior generations, real-time factor), noise ablation
 #   -> figures -> paper (paper/electone-rave.pdf) -> listening page (results/site/) -> manifest
 # Run:  snakemake --cores all                      (demo scale, configs/config.yaml)
 #       snakemake --cores all --config scale=smoke
@@ -30,7 +30,7 @@ include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/prior.smk"
 include: "workflow/rules/export.smk"
-include: "workflow/rules/scalars.smk"
+include: "workflow/rules/metrics.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/config.smk"

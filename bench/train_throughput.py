@@ -44,7 +44,7 @@ def demo_database(work: Path, config: dict) -> Path:
 
 def final_losses(tensorboard_dir: Path, tags=("multiband_spectral_distance", "fullband_spectral_distance")) -> dict:
     """Each reconstruction loss at the last logged step: how mixed precision moves the metrics."""
-    from electone_rave.tb_metrics import read_scalars
+    from electone_rave.metrics import read_scalars
     last = {}
     for row in read_scalars(tensorboard_dir):  # sorted by tag, then step
         if row["tag"] in tags:

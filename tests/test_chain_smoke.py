@@ -26,7 +26,7 @@ import yaml
 
 from conftest import run
 from electone_rave.manifest import files_in_split, reconstruction_of, sha256_of
-from electone_rave.tb_metrics import SEED_TAGS
+from electone_rave.metrics import SEED_TAGS
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +40,7 @@ def test_manifest_lists_every_artefact_with_its_hash(chain: Path):
     assert len(manifest["git_commit"]) >= 40
     rules = {row["rule"] for row in manifest["artefacts"]}
     assert rules == {"demo_corpus", "ingest", "preprocess", "train", "adopt_run", "prior", "export", "export_with_prior",
-                     "adopt_scripted", "adopt_scripted_prior", "scalars",
+                     "adopt_scripted", "adopt_scripted_prior", "metrics",
                      "reconstruct", "evaluate_reconstructions", "generate_prior", "evaluate_prior", "realtime",
                      "play_heldout", "evaluate_played", "export_other_weights", "compare_weights",
                      "ablation", "replication", "effective_config", "figure_training_curves", "figure_spectrograms",
@@ -276,7 +276,7 @@ def test_an_imported_torchscript_model_is_evaluated_without_its_checkpoint(chain
     `released_ts`: no training, prior training or export of its own; it reconstructs through the
     scripted forward, its prior generates, and it has a row in the paper without steps or curves."""
     for never in ("train/released_ts", "prior/released_ts", "export/released_ts", "export_with_prior/released_ts",
-                  "scalars/released_ts_train"):
+                  "metrics/released_ts_train"):
         assert not (chain / f"results/logs/{never}.log").exists(), never
     assert not (chain / "results/metrics/released_ts").exists()
     exported = sha256_of(chain / "results/export/electone_prior.ts")
@@ -461,6 +461,6 @@ def test_killed_training_resumes_from_its_last_checkpoint(chain: Path):
 
 
 def read_scalars_of(event_dir: Path) -> list[tuple[str, int]]:
-    from electone_rave.tb_metrics import read_scalars
+    from electone_rave.metrics import read_scalars
     return [(row["tag"], row["step"]) for row in read_scalars(event_dir)]
 

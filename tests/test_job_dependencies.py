@@ -21,7 +21,7 @@ def names(files) -> set[str]:
 
 def test_a_command_runs_what_its_handler_imports_and_no_other_stage():
     figure = names(command_code("figure-training"))
-    assert {"cli/__init__.py", "cli/report.py", "figures/training_curves.py", "tb_metrics.py"} <= figure
+    assert {"cli/__init__.py", "cli/report.py", "figures/training_curves.py", "metrics.py"} <= figure
     assert not {"evaluation/audio_metrics.py", "training.py", "export.py", "cli/training.py"} & figure
     assert not {"figures/spectrograms.py", "paper_numbers.py"} & figure  # other handlers of cli/report.py
 

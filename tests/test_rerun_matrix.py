@@ -99,7 +99,7 @@ EDITS = {
         ("workflow/electone_rave/listening_page/templates/style.css", append_line("/* edited */"), {"listening_page"}),
     "a rule file's comment":
         ("workflow/rules/figures.smk", append_line("# edited"),
-         {"ablation", "figure_training_curves", "figure_spectrograms", "figure_ablation"}),
+         {"figure_training_curves", "figure_spectrograms", "figure_ablation"}),
     "the paper's text":
         ("paper/electone-rave.typ", append_line("// edited"), {"paper"}),
     "a comment in the rules' shared helpers":

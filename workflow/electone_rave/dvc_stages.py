@@ -112,7 +112,7 @@ class _NoAliasDumper(yaml.SafeDumper):
 
 def plots(jobs: list[Job]) -> list:
     """`dvc plots show`: each curve across runs (from the *_curves.csv outputs) and the figures."""
-    from .tb_metrics import PRIOR_TAGS, SEED_TAGS
+    from .metrics import PRIOR_TAGS, SEED_TAGS
 
     outputs = [path for job in jobs for path in job.outputs]
     definitions = []

@@ -282,8 +282,8 @@ def artefacts():
         "export_with_prior": expand(pattern(rules.export_with_prior.output), run=PRIOR_TRAINED_RUNS),
         "adopt_scripted": expand(pattern(rules.adopt_scripted.output), run=SCRIPTED_RUNS),
         "adopt_scripted_prior": expand(pattern(rules.adopt_scripted_prior.output), run=SCRIPTED_PRIOR_RUNS),
-        "scalars": expand(pattern(rules.scalars.output), run=CURVE_RUNS, stage="train")
-        + expand(pattern(rules.scalars.output), run=PRIOR_TRAINED_RUNS, stage="prior"),
+        "metrics": expand(pattern(rules.metrics.output), run=CURVE_RUNS, stage="train")
+        + expand(pattern(rules.metrics.output), run=PRIOR_TRAINED_RUNS, stage="prior"),
         "reconstruct": expand(pattern(rules.reconstruct.output), run=RUNS),
         "evaluate_reconstructions": expand(pattern(rules.evaluate_reconstructions.output), run=RUNS),
         "generate_prior": expand(pattern(rules.generate_prior.output), run=PRIOR_RUNS),
@@ -312,6 +312,11 @@ def artefact_paths():
 
 def artefact_flags():
     return " ".join(f"{rule}={path}" for rule, paths in artefacts().items() for path in paths)
+
+
+def prior_temperatures(wildcards):
+    """The prior's effective temperatures of the sweep (site.prior_temperatures), for its command."""
+    return Setting(" ".join(str(t) for t in config["site"]["prior_temperatures"]), ["site.prior_temperatures"])
 
 
 def evaluation_files_flag(wildcards):

@@ -55,6 +55,24 @@ rule generate_prior:
         " --seconds {params.seconds} --seed {params.seed} > {log} 2>&1"
 
 
+rule generate_prior_sweep:
+    """Prior generations for the listening page: one seed, each configured temperature."""
+    input:
+        model=rules.export_with_prior.output,
+        code=code("generate-prior-sweep"),
+    output:
+        directory("results/audio/{run}/prior_temperatures"),
+    params:
+        temperatures=prior_temperatures,
+        seconds=setting("scale.evaluation.prior_seconds"),
+        seed=setting("seed"),
+    log:
+        "results/logs/generate_prior_sweep/{run}.log",
+    shell:
+        "electone-rave generate-prior-sweep --model {input.model} --out {output} --temperature {params.temperatures}"
+        " --seconds {params.seconds} --seed {params.seed} > {log} 2>&1"
+
+
 rule evaluate_prior:
     """Feature statistics of the prior's generations against the training audio."""
     input:
@@ -167,8 +185,8 @@ def replication_thresholds(wildcards):
 rule replication:
     """The baseline replication as a check: RAVE's reference training behaviour, pass or fail."""
     input:
-        scalars=expand(pattern(rules.scalars.output.csv), run=config["replication"]["run"], stage="train"),
-        summary=expand(pattern(rules.scalars.output.json), run=config["replication"]["run"], stage="train"),
+        scalars=expand(pattern(rules.metrics.output.csv), run=config["replication"]["run"], stage="train"),
+        summary=expand(pattern(rules.metrics.output.json), run=config["replication"]["run"], stage="train"),
         code=code("replication"),
     output:
         "results/eval/replication.json",
@@ -180,3 +198,35 @@ rule replication:
     shell:
         "electone-rave replication --run {params.run} --scalars {input.scalars} --summary {input.summary}"
         " --threshold {params.thresholds} --out {output} > {log} 2>&1"
+
+
+ABLATION_RUNS = sorted({run for pair in config["ablation"] for role in ("with_noise", "without_noise")
+                        for run in arm_runs(RUN_SPECS, pair[role])})
+
+
+def ablation_pair(pair):
+    """CORPUS:WITH_RUNS:WITHOUT_RUNS:SEEDS, runs and seeds in seed order (the arms share their seeds)."""
+    with_noise, without = arm_runs(RUN_SPECS, pair["with_noise"]), arm_runs(RUN_SPECS, pair["without_noise"])
+    seeds = [RUN_SPECS[run]["seed"] for run in with_noise]
+    return f"{pair['corpus']}:{','.join(with_noise)}:{','.join(without)}:{','.join(map(str, seeds))}"
+
+
+def ablation_pairs(wildcards):
+    """Every pair of `ablation:` as the ablation command takes it, with its runs' seeds."""
+    return Setting(" ".join(ablation_pair(p) for p in config["ablation"]), ["ablation", *map(seed_key, ABLATION_RUNS)])
+
+
+rule ablation:
+    """The noise ablation: each pair's reconstruction metrics with and without the noise generator."""
+    input:
+        evaluations=expand(pattern(rules.evaluate_reconstructions.output), run=ABLATION_RUNS),
+        code=code("ablation"),
+    output:
+        "results/eval/ablation.json",
+    params:
+        pairs=ablation_pairs,
+        eval_dir=lambda wildcards, input: parent(parent(input.evaluations[0])),  # holds <run>/reconstruction.json
+    log:
+        "results/logs/ablation.log",
+    shell:
+        "electone-rave ablation --pair {params.pairs} --eval-dir {params.eval_dir} --out {output} > {log} 2>&1"

@@ -1,46 +1,14 @@
-ABLATION_RUNS = sorted({run for pair in config["ablation"] for role in ("with_noise", "without_noise")
-                        for run in arm_runs(RUN_SPECS, pair[role])})
-
-
-def ablation_pair(pair):
-    """CORPUS:WITH_RUNS:WITHOUT_RUNS:SEEDS, runs and seeds in seed order (the arms share their seeds)."""
-    with_noise, without = arm_runs(RUN_SPECS, pair["with_noise"]), arm_runs(RUN_SPECS, pair["without_noise"])
-    seeds = [RUN_SPECS[run]["seed"] for run in with_noise]
-    return f"{pair['corpus']}:{','.join(with_noise)}:{','.join(without)}:{','.join(map(str, seeds))}"
-
-
-def ablation_pairs(wildcards):
-    """Every pair of `ablation:` as the ablation command takes it, with its runs' seeds."""
-    return Setting(" ".join(ablation_pair(p) for p in config["ablation"]), ["ablation", *map(seed_key, ABLATION_RUNS)])
-
-
 # The spectrogram figure shows the first Electone-like held-out file through the runs of the
 # first ablation pair, and the prior's first generation.
 SPECTRO_PAIR = config["ablation"][0]
 SPECTRO_PRIOR_RUN = PRIOR_RUNS[0]
 
 
-rule ablation:
-    """The noise ablation: each pair's reconstruction metrics with and without the noise generator."""
-    input:
-        evaluations=expand(pattern(rules.evaluate_reconstructions.output), run=ABLATION_RUNS),
-        code=code("ablation"),
-    output:
-        "results/eval/ablation.json",
-    params:
-        pairs=ablation_pairs,
-        eval_dir=lambda wildcards, input: parent(parent(input.evaluations[0])),  # holds <run>/reconstruction.json
-    log:
-        "results/logs/ablation.log",
-    shell:
-        "electone-rave ablation --pair {params.pairs} --eval-dir {params.eval_dir} --out {output} > {log} 2>&1"
-
-
 rule figure_training_curves:
     """Figure: pred_real, pred_fake, both spectral distances, feature matching, adversarial, validation."""
     input:
-        csv=expand(pattern(rules.scalars.output.csv), run=CURVE_RUNS, stage="train"),
-        json=expand(pattern(rules.scalars.output.json), run=CURVE_RUNS, stage="train"),
+        csv=expand(pattern(rules.metrics.output.csv), run=CURVE_RUNS, stage="train"),
+        json=expand(pattern(rules.metrics.output.json), run=CURVE_RUNS, stage="train"),
         code=code("figure-training"),
     output:
         png=report("results/figures/training_curves.png", category="Training"),

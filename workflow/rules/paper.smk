@@ -24,7 +24,7 @@ rule paper_numbers:
         expand(pattern(rules.play_heldout.output), run=RUNS),
         expand(pattern(rules.compare_weights.output), run=WEIGHTS_COMPARED_RUNS),
         expand(pattern(rules.evaluate_prior.output), run=PRIOR_RUNS),
-        expand(pattern(rules.scalars.output.json), run=CURVE_RUNS, stage="train"),
+        expand(pattern(rules.metrics.output.json), run=CURVE_RUNS, stage="train"),
         expand(pattern(rules.train.output.gin), run=CHECKPOINT_RUNS),
         expand(pattern(rules.train.output.provenance), run=RUNS),
         expand(pattern(rules.preprocess.output.report), corpus=CORPORA),

@@ -1,25 +1,3 @@
-SITE_TEMPERATURES = lambda wildcards: Setting(" ".join(str(t) for t in config["site"]["prior_temperatures"]),
-                                               ["site.prior_temperatures"])
-
-
-rule generate_prior_sweep:
-    """Prior generations for the listening page: one seed, each configured temperature."""
-    input:
-        model=rules.export_with_prior.output,
-        code=code("generate-prior-sweep"),
-    output:
-        directory("results/audio/{run}/prior_temperatures"),
-    params:
-        temperatures=SITE_TEMPERATURES,
-        seconds=setting("scale.evaluation.prior_seconds"),
-        seed=setting("seed"),
-    log:
-        "results/logs/generate_prior_sweep/{run}.log",
-    shell:
-        "electone-rave generate-prior-sweep --model {input.model} --out {output} --temperature {params.temperatures}"
-        " --seconds {params.seconds} --seed {params.seed} > {log} 2>&1"
-
-
 rule listening_page:
     """results/site/index.html: held-out clips beside their reconstructions, prior generations,
     figures, metrics and the exported models, from the numbers the paper is typeset from."""
@@ -42,7 +20,7 @@ rule listening_page:
         manifests=lambda wildcards, input: name_path_flags(CORPORA, input.manifests),
         reconstructions=lambda wildcards, input: name_path_flags(RUNS, input.reconstructions),
         priors=lambda wildcards, input: name_path_flags(PRIOR_RUNS, input.priors),
-        temperatures=SITE_TEMPERATURES,
+        temperatures=prior_temperatures,
         clip_seconds=setting("site.clip_seconds"),
         loudness=setting("site.loudness_lufs"),
         buffer=setting("evaluation.realtime_buffer"),

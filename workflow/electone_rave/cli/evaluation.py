@@ -16,7 +16,7 @@ from .commands import FILES_ARG, arg, command, named
          arg("--require", nargs="*", default=[], help="tags that must be present"),
          arg("--curves", type=Path, help="also write the required tags as one column each (for dvc plots)"))
 def cmd_metrics(a):
-    from ..tb_metrics import export_metrics
+    from ..metrics import export_metrics
     export_metrics(a.tensorboard, a.config_gin, a.run, a.csv, a.json, tuple(a.require), a.curves)
 
 

@@ -6,7 +6,7 @@ import csv
 import json
 from pathlib import Path
 
-from ..tb_metrics import SEED_TAGS
+from ..metrics import SEED_TAGS
 from . import save
 
 

@@ -1,4 +1,4 @@
-from electone_rave.tb_metrics import PRIOR_TAGS, SEED_TAGS
+from electone_rave.metrics import PRIOR_TAGS, SEED_TAGS
 
 REQUIRED_TAGS = {
     # The seed's six curves and validation: both RAVE phases must have run.
@@ -11,7 +11,7 @@ def required_tags(wildcards):
     return REQUIRED_TAGS[wildcards.stage]
 
 
-rule scalars:
+rule metrics:
     """Export a run's TensorBoard scalars: tidy CSV, JSON summary, and the required curves for dvc plots."""
     input:
         tensorboard="results/{stage}/{run}/tensorboard",
@@ -24,7 +24,7 @@ rule scalars:
     params:
         require=required_tags,
     log:
-        "results/logs/scalars/{run}_{stage}.log",
+        "results/logs/metrics/{run}_{stage}.log",
     shell:
         "electone-rave metrics --tensorboard {input.tensorboard} --config-gin {input.gin}"
         " --run {wildcards.run} --csv {output.csv} --json {output.json} --require {params.require}"

@@ -116,7 +116,7 @@ def machine() -> dict:
 
 
 def write_result(name: str, figures: dict) -> Path:
-    from electone_rave.manifest import write_json
+    from electone_rave.fileio import write_json
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
     write_json({"benchmark": name, "machine": machine(), "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -25,7 +25,8 @@ import torch
 import yaml
 
 from conftest import run
-from electone_rave.manifest import files_in_split, reconstruction_of, sha256_of
+from electone_rave.fileio import sha256_of
+from electone_rave.manifest import files_in_split, reconstruction_of
 from electone_rave.metrics import SEED_TAGS
 
 pytestmark = pytest.mark.slow

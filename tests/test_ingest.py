@@ -11,7 +11,8 @@ import soundfile as sf
 
 from conftest import BIN, run
 from electone_rave.ingest import BadInputError, Target, ingest, output_names
-from electone_rave.manifest import build_manifest, read_json, write_json
+from electone_rave.fileio import read_json, write_json
+from electone_rave.manifest import build_manifest
 from electone_rave.preprocess import preprocess
 
 N_SIGNAL = 131072
@@ -159,7 +160,8 @@ def test_the_database_is_keyed_in_manifest_order_and_identical_when_rebuilt(skip
                                                                           monkeypatch, writer: str):
     import lmdb
     from electone_rave.database_order import audio_chunks, waveform
-    from electone_rave.manifest import files_in_split, sha256_of
+    from electone_rave.fileio import sha256_of
+    from electone_rave.manifest import files_in_split
     _, corpus = skipped_run
     manifest = build_manifest(corpus, heldout_files=1, seed=3)
     write_json(manifest, tmp_path / "manifest.json")

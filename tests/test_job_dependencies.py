@@ -100,3 +100,31 @@ print(sorted(m for m in sys.modules if m.startswith("electone_rave.cli")))
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "['electone_rave.cli', 'electone_rave.cli.commands', 'electone_rave.cli.report']"
+
+
+def test_the_package_has_no_import_circles():
+    """A circle would make each module of it the other's code: edit one, re-run both stages."""
+    from electone_rave.job_dependencies import PACKAGE_DIR, direct_imports
+
+    modules = []
+    for path in PACKAGE_DIR.rglob("*.py"):
+        parts = list(path.relative_to(PACKAGE_DIR.parent).with_suffix("").parts)
+        if parts[-1] == "__main__":
+            continue
+        modules.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    graph = {m: direct_imports(m) - {m} for m in modules}
+    done, on_path = set(), []
+
+    def visit(module):
+        if module in on_path:
+            raise AssertionError("import circle: " + " -> ".join(on_path[on_path.index(module):] + [module]))
+        if module in done:
+            return
+        on_path.append(module)
+        for imported in sorted(graph.get(module, ())):
+            visit(imported)
+        on_path.pop()
+        done.add(module)
+
+    for module in sorted(modules):
+        visit(module)

@@ -18,7 +18,8 @@ from electone_rave.evaluation.prior_generation import inlet_value, temperature_f
 from electone_rave.listening_page.browser_check import check_page
 from electone_rave.listening_page.clips import PEAK_CEILING_DB, loudest_window, match_loudness, write_clip
 from electone_rave.listening_page.render import render
-from electone_rave.manifest import build_manifest, write_json
+from electone_rave.fileio import write_json
+from electone_rave.manifest import build_manifest
 
 RATE = 44100
 

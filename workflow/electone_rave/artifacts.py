@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import provenance
-from .manifest import WORKFLOW_MARKERS, sha256_of, write_json
+from .fileio import sha256_of, write_json
+from .manifest import WORKFLOW_MARKERS
 
 
 def expand(path: Path) -> list[Path]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from .errors import ElectoneRaveError
+from .errors import ConfigError
 from .export_options import matmul_weights_apply
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -27,13 +27,10 @@ V2_SAMPLES_PER_LATENT_FRAME = 2048
 RAVE_DEFAULTS = {"PHASE_1_DURATION": 1_000_000, "LATENT_SIZE": 128}
 TRAIN_PERCENT = 98  # rave train's fixed split_dataset(dataset, 98)
 RAW_DATA = Path("data/raw")  # real corpora, one folder each; never in git or the image
+SOURCE_RECORD = "source.json"  # what import-run records about an imported run or .ts, beside it
 IMPORTED_RUNS = Path("data/imported")  # released RAVE runs (import-run), one folder each; DVC-tracked
 TRAINING_ONLY_KEYS = ("gin", "overrides", "scale_overrides", "train_budget", "seeds", "gpu_memory_gb")
 IMPORT_ONLY_KEYS = ("unseen_files",)
-
-
-class ConfigError(ElectoneRaveError, ValueError):
-    """A configuration that cannot work; the message says which key and why."""
 
 
 def load(path: Path = DEFAULT_CONFIG, overrides: dict | None = None, configfiles: tuple[Path, ...] = ()) -> dict:
@@ -261,7 +258,7 @@ def is_scripted(spec: dict) -> bool:
 def scripted_has_prior(spec: dict) -> bool:
     """Whether the imported .ts carries a prior (recorded by import-run in source.json)."""
     try:
-        return bool(json.loads((Path(spec["imported"]) / "source.json").read_text())["has_prior"])
+        return bool(json.loads((Path(spec["imported"]) / SOURCE_RECORD).read_text())["has_prior"])
     except (OSError, ValueError, KeyError) as err:
         raise ConfigError(f"configs: {spec['imported']}/source.json: missing or unreadable ({err}); "
                           "re-run import-run") from None

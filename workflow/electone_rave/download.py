@@ -18,7 +18,7 @@ import urllib3
 from tqdm import tqdm
 
 from .errors import ElectoneRaveError
-from .manifest import file_digest
+from .fileio import file_digest
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from .config import ConfigError
+from .errors import ConfigError
 
 
 def shipped_configs_dir() -> Path:

@@ -22,18 +22,13 @@ import yaml
 
 from . import provenance
 from .checkpoint import UnsafeCheckpointError, load_checkpoint
-from .config import DEFAULT_CONFIG, IMPORTED_RUNS, ConfigError
-from .errors import ElectoneRaveError
-from .manifest import sha256_of
+from .config import DEFAULT_CONFIG, IMPORTED_RUNS, SOURCE_RECORD
+from .errors import ConfigError, ImportRunError
+from .fileio import sha256_of
 from .runs import copy_events
 
 log = logging.getLogger(__name__)
-SOURCE_RECORD = "source.json"
 ARM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-class ImportRunError(ElectoneRaveError, ValueError):
-    """A folder that is not a usable RAVE run; the message names the file and the reason."""
 
 
 def checkpoint_step(ckpt: Path, trust: bool = False) -> int:

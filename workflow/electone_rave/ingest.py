@@ -32,7 +32,8 @@ from .audio_check import BadAudioError, decode, read_pcm16_wav, require_ffmpeg
 from .errors import ElectoneRaveError
 from .fingerprint import (MATCH_BITS, SAME_ENVELOPE, envelope_correlation, fingerprint_samples, loudness_envelope,
                           whole_match)
-from .manifest import AUDIO_EXTENSIONS, WORKFLOW_MARKERS, sha256_of
+from .fileio import sha256_of
+from .manifest import AUDIO_EXTENSIONS, WORKFLOW_MARKERS
 
 log = logging.getLogger(__name__)
 

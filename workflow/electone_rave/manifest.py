@@ -6,24 +6,16 @@ so it is the same on every machine that holds the same audio.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
+from .fileio import sha256_of
+
 WORKFLOW_MARKERS = {".snakemake_timestamp"}  # Snakemake's file in each directory output: not audio, not an artefact
 AUDIO_EXTENSIONS = (".wav", ".flac", ".aif", ".aiff", ".ogg", ".mp3", ".opus", ".m4a", ".aac")
-
-
-def file_digest(path: Path, algorithm: str = "sha256") -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, algorithm).hexdigest()
-
-
-def sha256_of(path: Path) -> str:
-    return file_digest(path, "sha256")
 
 
 def list_audio(audio_dir: Path) -> list[Path]:
@@ -55,23 +47,6 @@ def build_manifest(audio_dir: Path, heldout_files: int, seed: int) -> dict:
             "split": "heldout" if name in heldout else "train",
         })
     return {"root": audio_dir.as_posix(), "split_seed": seed, "files": rows}
-
-
-def write_json(data, path: Path | str) -> None:
-    path = Path(path)
-    try:
-        text = json.dumps(data, indent=2, sort_keys=False, allow_nan=False)
-    except ValueError as err:
-        raise ValueError(f"{path}: refusing to write a non-finite number ({err})") from None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text + "\n")
-
-
-def read_json(path: Path):
-    try:
-        return json.loads(Path(path).read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{path}: not valid JSON ({err})") from None
 
 
 def read_manifest(path: Path) -> dict:

@@ -12,7 +12,8 @@ from . import provenance as workflow_provenance
 from .config import expand_seeds, has_training_curves, is_private, weights_compared_runs
 from .evaluation.prior_generation import inlet_value
 from .export_options import BFLOAT16_MIN_SNR_DB, STOCK_TOLERANCE
-from .manifest import HELD_OUT, MAYBE_SEEN, NAMED_UNSEEN, read_json, write_json
+from .fileio import read_json, write_json
+from .manifest import HELD_OUT, MAYBE_SEEN, NAMED_UNSEEN
 
 FIDELITIES = ("0.8", "0.9", "0.95", "0.99")
 

@@ -26,7 +26,8 @@ from .config import chunk_samples
 from .database_order import put_in_canonical_order
 from .database_writer import write_database
 from .errors import ElectoneRaveError
-from .manifest import read_json, read_manifest, sha256_of, write_json
+from .fileio import read_json, sha256_of, write_json
+from .manifest import read_manifest
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from .audio_check import BadAudioError, probe
 from .config import RAW_DATA
 from .errors import ElectoneRaveError
-from .manifest import list_audio, read_json, sha256_of, write_json
+from .fileio import read_json, sha256_of, write_json
+from .manifest import list_audio
 
 log = logging.getLogger(__name__)
 

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .fileio import sha256_of
 from .fingerprint import MATCH_BITS, closest_match, fingerprint, looks_like_audio
 from .guards import PrivateDataError
-from .manifest import sha256_of
 
 # Files below this size identify nothing (empty markers, LMDB's lock file, a header): not hashed.
 MIN_IDENTIFYING_BYTES = 4096

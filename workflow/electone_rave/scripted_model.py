@@ -15,9 +15,10 @@ import shutil
 from pathlib import Path
 
 from . import provenance
+from .config import SOURCE_RECORD
+from .errors import ImportRunError
 from .export_options import NN_TILDE_METHODS
-from .imported_run import SOURCE_RECORD, ImportRunError
-from .manifest import sha256_of
+from .fileio import sha256_of
 
 SCRIPTED_FILE = "model.ts"
 

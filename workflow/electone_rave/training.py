@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import gin_stack, provenance, runs
 from .checkpoint import load_checkpoint, run_is_trusted
-from .manifest import sha256_of
+from .fileio import sha256_of
 
 log = logging.getLogger(__name__)
 

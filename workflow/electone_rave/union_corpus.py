@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import ElectoneRaveError
-from .manifest import read_json, read_manifest, write_json
+from .fileio import read_json, write_json
+from .manifest import read_manifest
 
 SEPARATOR = "+"
 

@@ -1,4 +1,4 @@
-from electone_rave.manifest import write_json
+from electone_rave.fileio import write_json
 
 
 rule effective_config:

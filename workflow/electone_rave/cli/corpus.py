@@ -58,8 +58,9 @@ def cmd_extract_musicnet(a):
          arg("--threads", type=int, default=1),
          arg("--expect", type=Path, help="committed manifest the source folder must match (private corpora)"))
 def cmd_ingest(a):
+    from ..fileio import write_json
     from ..ingest import Target, ingest
-    from ..manifest import build_manifest, write_json
+    from ..manifest import build_manifest
     from ..private_corpus import check_against_manifest
     if a.expect:
         check_against_manifest(a.source, a.expect)

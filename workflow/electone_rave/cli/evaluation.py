@@ -110,7 +110,7 @@ def cmd_evaluate_prior(a):
          arg("--out", type=Path, required=True))
 def cmd_realtime(a):
     from ..evaluation.realtime import realtime_factor
-    from ..manifest import write_json
+    from ..fileio import write_json
     write_json(realtime_factor(a.model, a.buffer, a.threads, a.seconds), a.out)
 
 

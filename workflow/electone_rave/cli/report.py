@@ -40,7 +40,7 @@ def cmd_figure_ablation(a):
          arg("--results", type=Path, required=True),
          arg("--out", type=Path, required=True))
 def cmd_paper_numbers(a):
-    from ..manifest import read_json
+    from ..fileio import read_json
     from ..paper_numbers import gather
     gather(read_json(a.config), a.results, a.out)
 
@@ -119,9 +119,9 @@ def cmd_check_publishable(a):
          arg("--screenshot", type=Path),
          arg("--report", type=Path, help="JSON of every audio element, image and request seen"))
 def cmd_check_listening_page(a):
+    from ..fileio import write_json
     from ..listening_page import ListeningPageError
     from ..listening_page.browser_check import check_page
-    from ..manifest import write_json
     report = check_page(a.page, a.screenshot)
     if a.report:
         write_json(report, a.report)

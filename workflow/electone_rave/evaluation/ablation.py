@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..manifest import read_json, write_json
+from ..fileio import read_json, write_json
 
 # Every reconstruction metric is an error: lower is better.
 METRICS = ("multiscale_spectral_distance", "log_mel_l1", "loudness_error_lu", "flatness_error",

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..manifest import evaluation_files, files_in_split, read_manifest, reconstruction_of, write_json
+from ..fileio import write_json
+
+from ..manifest import evaluation_files, files_in_split, read_manifest, reconstruction_of
 from . import audio_metrics as m
 from .audio_files import read_mono
 

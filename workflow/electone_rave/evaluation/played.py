@@ -22,7 +22,9 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from ..manifest import evaluation_files, read_manifest, reconstruction_of, write_json
+from ..fileio import write_json
+
+from ..manifest import evaluation_files, read_manifest, reconstruction_of
 from .audio_files import read_mono
 from .models import load_exported
 from .reconstruct import MAX_DELAY_SECONDS, aligned

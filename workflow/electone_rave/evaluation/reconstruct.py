@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from ..manifest import evaluation_files, read_manifest, reconstruction_of, write_json
+from ..fileio import write_json
+
+from ..manifest import evaluation_files, read_manifest, reconstruction_of
 from .alignment import estimate_delay
 from .audio_files import read_mono
 from .models import load_exported, load_run

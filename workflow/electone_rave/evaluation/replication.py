@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..manifest import read_json, write_json
+from ..fileio import read_json, write_json
 
 
 class NotMeasurable(ValueError):

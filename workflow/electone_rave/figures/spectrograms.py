@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..evaluation.audio_metrics import log_mel
 from ..evaluation.audio_files import read_mono
+from ..evaluation.audio_metrics import log_mel
 from ..manifest import files_in_split, read_manifest, reconstruction_of
 from . import save
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from ..evaluation.audio_metrics import SILENCE_LUFS, loudness_lufs
 from ..evaluation.audio_files import read_mono
+from ..evaluation.audio_metrics import SILENCE_LUFS, loudness_lufs
 
 PEAK_CEILING_DB = -1.0  # loudness matching never pushes a peak above this
 BLOCK_SECONDS = 0.4     # BS.1770's gating block: shorter audio has no integrated loudness

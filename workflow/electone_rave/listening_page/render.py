@@ -16,8 +16,9 @@ import soundfile as sf
 
 from ..evaluation.audio_files import read_mono
 from ..evaluation.prior_generation import inlet_value, temperature_file_name
+from ..fileio import read_json
+from ..manifest import MAYBE_SEEN, NAMED_UNSEEN, files_in_split, name_in_manifest, read_manifest, reconstruction_of
 from ..union_corpus import members
-from ..manifest import MAYBE_SEEN, NAMED_UNSEEN, files_in_split, name_in_manifest, read_json, read_manifest, reconstruction_of
 from . import ListeningPageError
 from .clips import Clip, loudest_window, write_clip, write_thumbnail
 from .exported_models import ExportedModel, describe

@@ -7,6 +7,14 @@ from pathlib import Path
 from .commands import FILES_ARG, arg, command, named
 
 
+# How an export is played, as nn~ plays it (play-heldout, compare-exports).
+PLAYED_AS_NN_TILDE = (
+    arg("--buffer", type=int, required=True, help="nn~'s buffer: samples per forward call"),
+    arg("--threads", type=int, required=True),
+    arg("--seed", type=int, required=True),
+)
+
+
 @command("metrics", "export a run's TensorBoard scalars to CSV and JSON",
          arg("--tensorboard", type=Path, required=True),
          arg("--config-gin", type=Path, required=True),
@@ -36,9 +44,7 @@ def cmd_reconstruct(a):
          arg("--model", type=Path, required=True, help="exported streaming TorchScript model (.ts)"),
          arg("--manifest", type=Path, required=True),
          arg("--out", type=Path, required=True, help="folder for the played files and played.json"),
-         arg("--buffer", type=int, required=True, help="nn~'s buffer: samples per forward call"),
-         arg("--threads", type=int, required=True),
-         arg("--seed", type=int, required=True),
+         *PLAYED_AS_NN_TILDE,
          FILES_ARG)
 def cmd_play_heldout(a):
     from ..evaluation.played import play_heldout
@@ -50,9 +56,7 @@ def cmd_play_heldout(a):
          arg("--candidate", type=Path, required=True, help="the bfloat16 export"),
          arg("--manifest", type=Path, required=True),
          arg("--out", type=Path, required=True),
-         arg("--buffer", type=int, required=True),
-         arg("--threads", type=int, required=True),
-         arg("--seed", type=int, required=True),
+         *PLAYED_AS_NN_TILDE,
          FILES_ARG)
 def cmd_compare_exports(a):
     from ..evaluation.played import compare_exports

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 import yaml
 
 from conftest import run
-from electone_rave.rerun_plan import downstream, dvc_stages, dvc_stale, snakemake_plan
+from electone_rave.rerun_plan import downstream, dvc_stages, dvc_stale, snakemake_plan, stage_outputs, stage_rule
 
 pytestmark = pytest.mark.slow
 
@@ -37,16 +36,14 @@ def settled(chain: Path, tmp_path_factory) -> Path:
 
 def planned(workdir: Path) -> set[str]:
     """Snakemake's dry run, as DVC stage names (a job is the stage with its outputs)."""
-    stage_of = {tuple(stage.get("outs", []) + stage.get("metrics", [])): name
-                for name, stage in dvc_stages(workdir).items()}
-    by_output = {outputs[0]: name for outputs, name in stage_of.items()}
+    by_output = {stage_outputs(stage)[0]: name for name, stage in dvc_stages(workdir).items()}
     return {by_output[job.outputs[0]] for job in snakemake_plan(workdir)}
 
 
 def stages_of(workdir: Path, names: set[str]) -> set[str]:
     """Stage names from rule names (every job of the rule) and stage names."""
     stages = dvc_stages(workdir)
-    rule = {name: re.search(r"--allowed-rules (\S+)", stage["cmd"]).group(1) for name, stage in stages.items()}
+    rule = {name: stage_rule(stage) for name, stage in stages.items()}
     found = {stage for stage in stages if rule[stage] in names} | (names & set(stages))
     unknown = names - set(rule.values()) - set(stages)
     assert not unknown, f"neither rules nor stages: {unknown}"

@@ -59,7 +59,7 @@ def module_path(module: str) -> Path | None:
     return None
 
 
-def _imported(node: ast.AST, module: str, is_package: bool) -> set[str]:
+def _imported(node: ast.AST, module: str) -> set[str]:
     """The package's modules an import statement loads (a `from X import name` also loads X.name
     where that is a module), or a string that names one (`python -m electone_rave.X` in a subprocess)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -69,7 +69,7 @@ def _imported(node: ast.AST, module: str, is_package: bool) -> set[str]:
     if not isinstance(node, ast.ImportFrom):
         return set()
     if node.level:
-        anchor = module.split(".") if is_package else module.split(".")[:-1]
+        anchor = module.split(".") if module_path(module).name == "__init__.py" else module.split(".")[:-1]
         anchor = anchor[: len(anchor) - (node.level - 1)]
         base = ".".join(anchor + ([node.module] if node.module else []))
     else:
@@ -93,8 +93,13 @@ def _tree(module: str) -> ast.Module:
 def direct_imports(module: str) -> set[str]:
     """Every module of this package that `module`'s source imports, at the top or in a function, or
     runs as a subprocess."""
-    is_package = module_path(module).name == "__init__.py"
-    return {name for node in ast.walk(_tree(module)) for name in _imported(node, module, is_package)}
+    return {name for node in ast.walk(_tree(module)) for name in _imported(node, module)}
+
+
+def top_level_imports(module: str) -> set[str]:
+    """What importing `module` itself loads of this package: its imports outside functions."""
+    return {name for node in _tree(module).body if not isinstance(node, ast.FunctionDef)
+            for name in _imported(node, module)}
 
 
 def closure(modules: set[str]) -> set[str]:
@@ -129,8 +134,7 @@ def handler_imports(command: str) -> set[str]:
     functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
     handler = next(name for name, node in functions.items() for decorator in node.decorator_list
                    if isinstance(decorator, ast.Call) and decorator.args and getattr(decorator.args[0], "value", None) == command)
-    found = {name for node in tree.body if not isinstance(node, ast.FunctionDef) for name in _imported(node, module, False)}
-    found -= {CLI_MODULE, f"{CLI_MODULE}.commands"}
+    found = top_level_imports(module) - {CLI_MODULE, f"{CLI_MODULE}.commands"}
     pending, visited = [handler], set()
     while pending:
         function = pending.pop()
@@ -138,7 +142,7 @@ def handler_imports(command: str) -> set[str]:
             continue
         visited.add(function)
         for node in ast.walk(functions[function]):
-            found |= _imported(node, module, False)
+            found |= _imported(node, module)
             if isinstance(node, ast.Name) and node.id in functions:
                 pending.append(node.id)
     return found
@@ -169,8 +173,7 @@ def command_code(*commands: str) -> tuple[str, ...]:
     """The package files `electone-rave <command>` runs, for each command, as paths in the repository:
     the CLI's dispatcher and registry, the command's stage module, and what its handler imports."""
     cli = {CLI_MODULE, f"{CLI_MODULE}.commands", *map(command_stage_module, commands)}
-    dispatcher = {name for module in (CLI_MODULE, f"{CLI_MODULE}.commands") for node in _tree(module).body
-                  if not isinstance(node, ast.FunctionDef) for name in _imported(node, module, module == CLI_MODULE)}
+    dispatcher = top_level_imports(CLI_MODULE) | top_level_imports(f"{CLI_MODULE}.commands")
     imported = dispatcher | {m for c in commands for m in handler_imports(c)}
     return code_files(cli | closure(_parents(CLI_MODULE) | (imported - cli)))
 

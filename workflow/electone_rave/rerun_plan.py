@@ -68,7 +68,7 @@ def dvc_stale(workdir: Path) -> set[str]:
 
 def downstream(stages: dict[str, dict], names: set[str]) -> set[str]:
     """These stages and every stage that depends on their outputs, transitively."""
-    producer = {out: name for name, stage in stages.items() for out in stage.get("outs", []) + stage.get("metrics", [])}
+    producer = {out: name for name, stage in stages.items() for out in stage_outputs(stage)}
     consumers: dict[str, set[str]] = {}
     for name, stage in stages.items():
         for dep in stage.get("deps", []):
@@ -83,13 +83,18 @@ def downstream(stages: dict[str, dict], names: set[str]) -> set[str]:
     return found
 
 
+def stage_rule(stage: dict) -> str:
+    """The Snakemake rule a generated DVC stage runs (its command restricts Snakemake to it)."""
+    return re.search(r"--allowed-rules (\S+)", stage["cmd"]).group(1)
+
+
+def stage_outputs(stage: dict) -> tuple[str, ...]:
+    return tuple(stage.get("outs", []) + stage.get("metrics", []))
+
+
 def stage_jobs(stages: dict[str, dict], names: set[str]) -> list[PlannedJob]:
-    """DVC stages as the Snakemake jobs they run (each stage's command names its rule and outputs)."""
-    jobs = []
-    for name in sorted(names):
-        rule = re.search(r"--allowed-rules (\S+)", stages[name]["cmd"]).group(1)
-        jobs.append(PlannedJob(rule, tuple(stages[name].get("outs", []) + stages[name].get("metrics", []))))
-    return jobs
+    """DVC stages as the Snakemake jobs they run."""
+    return [PlannedJob(stage_rule(stages[name]), stage_outputs(stages[name])) for name in sorted(names)]
 
 
 def dvc_plan(workdir: Path) -> list[PlannedJob]:

@@ -8,7 +8,7 @@
 
 from snakemake.utils import min_version, validate
 
-from electone_rave.config import check_renamed_keys
+from electone_rave.workflow.config import check_renamed_keys
 
 min_version("9.0")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from common import RESULTS, measure, workflow_config, write_result
 
-from electone_rave.untrained_run import untrained_run
+from electone_rave.training.untrained_run import untrained_run
 
 LOGS = RESULTS / "logs" / "export_realtime"  # kept: a failed step says which log to read
 

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from common import RESULTS, measure, workflow_config, workflow_database, write_result
-from electone_rave.preprocess import count_entries
+from electone_rave.preprocess.database import count_entries
 
 LOGS = RESULTS / "logs" / "preprocess_throughput"  # kept: a failed step says which log to read
 

@@ -44,7 +44,7 @@ def demo_database(work: Path, config: dict) -> Path:
 
 def final_losses(tensorboard_dir: Path, tags=("multiband_spectral_distance", "fullband_spectral_distance")) -> dict:
     """Each reconstruction loss at the last logged step: how mixed precision moves the metrics."""
-    from electone_rave.metrics import read_scalars
+    from electone_rave.evaluation.metrics import read_scalars
     last = {}
     for row in read_scalars(tensorboard_dir):  # sorted by tag, then step
         if row["tag"] in tags:
@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--precision", nargs="+", choices=["32", "16", "bf16"],
                         help="workflow runs, one per Lightning precision (default: 32; on cuda: 32 and bf16)")
     args = parser.parse_args(argv)
-    from electone_rave.gin_stack import resolve
-    from electone_rave.training import StepBudget, rave_train_flags
+    from electone_rave.training.gin_stack import resolve
+    from electone_rave.training.train import StepBudget, rave_train_flags
 
     config = workflow_config()
     on_gpu = args.device == "cuda"

@@ -105,7 +105,7 @@ def chain(smoke_workspace: Path, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def chromium() -> str:
     """Debian's chromium: skipped where absent, except in CI, which installs it (make test)."""
-    from electone_rave.listening_page.browser_check import BrowserMissing, find_chromium
+    from electone_rave.report.listening_page.browser_check import BrowserMissing, find_chromium
     try:
         return find_chromium()
     except BrowserMissing as err:

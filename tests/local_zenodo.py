@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import soundfile as sf
 
-from electone_rave import musicnet
+from electone_rave.corpus import musicnet
 
 SAMPLE_RATE = 44100
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from electone_rave.demo_corpus.dsp import SAMPLE_RATE
-from electone_rave.demo_corpus.electone import synthesize
+from electone_rave.corpus.demo_corpus.dsp import SAMPLE_RATE
+from electone_rave.corpus.demo_corpus.electone import synthesize
 from electone_rave.evaluation.alignment import HOP, estimate_delay
 from electone_rave.evaluation.reconstruct import aligned
 

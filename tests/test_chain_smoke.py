@@ -26,8 +26,8 @@ import yaml
 
 from conftest import run
 from electone_rave.fileio import sha256_of
-from electone_rave.manifest import files_in_split, reconstruction_of
-from electone_rave.metrics import SEED_TAGS
+from electone_rave.corpus.manifest import files_in_split, reconstruction_of
+from electone_rave.evaluation.metrics import SEED_TAGS
 
 pytestmark = pytest.mark.slow
 
@@ -485,6 +485,6 @@ def test_killed_training_resumes_from_its_last_checkpoint(chain: Path):
 
 
 def read_scalars_of(event_dir: Path) -> list[tuple[str, int]]:
-    from electone_rave.metrics import read_scalars
+    from electone_rave.evaluation.metrics import read_scalars
     return [(row["tag"], row["step"]) for row in read_scalars(event_dir)]
 

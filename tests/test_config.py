@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from conftest import REPO, run
-from electone_rave.config import ConfigError, validate
+from electone_rave.workflow.config import ConfigError, validate
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def test_an_ablation_pair_may_share_any_other_setting(config):
 
 
 def test_a_missing_raw_corpus_folder_says_how_to_provide_it(tmp_path, monkeypatch):
-    from electone_rave.config import raw_corpus_folder
+    from electone_rave.workflow.config import raw_corpus_folder
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match=r"data/raw/electone: no audio folder.*import-corpus.*dvc pull"):
         raw_corpus_folder("electone")
@@ -100,7 +100,7 @@ def test_a_missing_raw_corpus_folder_says_how_to_provide_it(tmp_path, monkeypatc
 
 
 def test_each_arm_trains_once_per_seed_and_the_first_seed_keeps_its_name(config):
-    from electone_rave.config import arm_runs, expand_seeds
+    from electone_rave.workflow.config import arm_runs, expand_seeds
     config["arms"]["electone"]["seeds"] = [7, 8, 9]
     runs = expand_seeds({**config, "scale": "demo"})  # demo: every other arm trains with 1970 and 1971
     assert arm_runs(runs, "electone") == ["electone", "electone_seed8", "electone_seed9"]
@@ -111,14 +111,14 @@ def test_each_arm_trains_once_per_seed_and_the_first_seed_keeps_its_name(config)
 
 
 def test_a_seed_run_may_not_take_another_arms_name(config):
-    from electone_rave.config import expand_seeds
+    from electone_rave.workflow.config import expand_seeds
     config["arms"]["electone_seed1971"] = dict(config["arms"]["electone_no_noise"])
     with pytest.raises(ConfigError, match="arms/electone: seed 1971 makes the run 'electone_seed1971'"):
         expand_seeds({**config, "scale": "demo"})
 
 
 def test_a_run_may_not_be_named_like_another_runs_prior_export(config):
-    from electone_rave.config import expand_seeds
+    from electone_rave.workflow.config import expand_seeds
     config["arms"]["electone_prior"] = dict(config["arms"]["electone_no_noise"])
     with pytest.raises(ConfigError, match=r"arms/electone_prior: the run electone_prior would export to "
                                           r"results/export/electone_prior.ts, where run electone's"):
@@ -126,7 +126,7 @@ def test_a_run_may_not_be_named_like_another_runs_prior_export(config):
 
 
 def test_an_arm_may_train_longer_than_its_scale_under_one_scale_only(config):
-    from electone_rave.config import arm_budget
+    from electone_rave.workflow.config import arm_budget
     for arm in ("electone", "electone_no_noise"):  # an ablation pair trains alike
         config["arms"][arm]["train_budget"] = {"full": {"max_steps": 3_000_000}}
     validate({**config, "scale": "full"})

@@ -9,9 +9,9 @@ import pytest
 import scipy.signal
 import soundfile as sf
 
-from electone_rave.demo_corpus import generate_corpus
+from electone_rave.corpus.demo_corpus import generate_corpus
 from electone_rave.fileio import sha256_of
-from electone_rave.manifest import build_manifest
+from electone_rave.corpus.manifest import build_manifest
 
 
 def hashes(paths: list[Path]) -> list[str]:

@@ -13,8 +13,8 @@ import pytest
 import soundfile as sf
 
 from conftest import REPO
-from electone_rave import download as dl
-from electone_rave import musicnet
+from electone_rave.corpus import download as dl
+from electone_rave.corpus import musicnet
 from local_zenodo import add_member, publish_record, serving, wav_bytes, write_archive, write_metadata
 
 RECORD = 5120004

@@ -8,7 +8,7 @@ import pytest
 from dvc.repo import Repo
 
 from conftest import REPO, run
-from electone_rave.dvc_stages import config_file_values, render, snakemake_jobs
+from electone_rave.workflow.dvc_stages import config_file_values, render, snakemake_jobs
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from electone_rave.estimate import (BYTES_PER_PARAMETER, InsufficientDiskError, TrainingCost, checkpoints_kept,
+from electone_rave.training.estimate import (BYTES_PER_PARAMETER, InsufficientDiskError, TrainingCost, checkpoints_kept,
                                     rave_parameters, require_disk)
 
 

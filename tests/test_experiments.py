@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EXPERIMENT, REPO, make_workspace, run
-from electone_rave.config import ConfigError, load
-from electone_rave.gin_stack import resolve
+from electone_rave.workflow.config import ConfigError, load
+from electone_rave.training.gin_stack import resolve
 
 
 
@@ -35,7 +35,7 @@ def test_an_unknown_shipped_config_is_refused_before_anything_runs(monkeypatch: 
 
 
 def test_arm_overrides_follow_the_scales_and_apply_to_that_arm_only(monkeypatch: pytest.MonkeyPatch):
-    from electone_rave.config import arm_overrides
+    from electone_rave.workflow.config import arm_overrides
     monkeypatch.chdir(REPO)
     config = load(overrides={"scale": "smoke"}, configfiles=(REPO / EXPERIMENT,))
     shared = config["scales"]["smoke"]["train"]["overrides"]

@@ -15,10 +15,10 @@ import torch
 import yaml
 
 from conftest import REPO, run
-from electone_rave.checkpoint import load_checkpoint, run_is_trusted
-from electone_rave.config import ConfigError, expand_seeds, load, validate
-from electone_rave.imported_run import ImportRunError, adopt, import_run
-from electone_rave.manifest import evaluation_files
+from electone_rave.training.checkpoint import load_checkpoint, run_is_trusted
+from electone_rave.workflow.config import ConfigError, expand_seeds, load, validate
+from electone_rave.training.imported_run import ImportRunError, adopt, import_run
+from electone_rave.corpus.manifest import evaluation_files
 
 GIN = "SAMPLING_RATE = 44100\nCAPACITY = 4\n"
 
@@ -298,7 +298,7 @@ def test_a_ts_without_a_prior_becomes_an_arm_without_one(repo_copy: Path, tmp_pa
 
 
 def test_adopting_a_ts_checks_its_rate_and_that_it_is_the_imported_file(tmp_path: Path):
-    from electone_rave.scripted_model import adopt_scripted
+    from electone_rave.export.scripted_model import adopt_scripted
     import_run(scripted_file(tmp_path / "download"), "vintage_ts", "electone", dvc=False,
                config_file=_config_copy(tmp_path), root=tmp_path / "imported")
     folder = tmp_path / "imported/vintage_ts"

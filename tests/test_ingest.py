@@ -10,10 +10,10 @@ import pytest
 import soundfile as sf
 
 from conftest import BIN, run
-from electone_rave.ingest import BadInputError, Target, ingest, output_names
+from electone_rave.corpus.ingest import BadInputError, Target, ingest, output_names
 from electone_rave.fileio import read_json, write_json
-from electone_rave.manifest import build_manifest
-from electone_rave.preprocess import preprocess
+from electone_rave.corpus.manifest import build_manifest
+from electone_rave.preprocess.database import preprocess
 
 N_SIGNAL = 131072
 TARGET = Target(sample_rate=44100, channels=1, min_seconds=2 * N_SIGNAL / 44100)  # 5.94 s
@@ -159,9 +159,9 @@ def test_colliding_output_names_keep_their_extension():
 def test_the_database_is_keyed_in_manifest_order_and_identical_when_rebuilt(skipped_run, tmp_path: Path,
                                                                           monkeypatch, writer: str):
     import lmdb
-    from electone_rave.database_order import audio_chunks, waveform
+    from electone_rave.preprocess.database_order import audio_chunks, waveform
     from electone_rave.fileio import sha256_of
-    from electone_rave.manifest import files_in_split
+    from electone_rave.corpus.manifest import files_in_split
     _, corpus = skipped_run
     manifest = build_manifest(corpus, heldout_files=1, seed=3)
     write_json(manifest, tmp_path / "manifest.json")
@@ -185,7 +185,7 @@ def test_a_killed_preprocessing_leaves_no_database_that_looks_complete(skipped_r
     import signal
     import subprocess
     import time
-    from electone_rave.preprocess import count_entries
+    from electone_rave.preprocess.database import count_entries
     _, corpus = skipped_run
     write_json(build_manifest(corpus, heldout_files=1, seed=3), tmp_path / "manifest.json")
     # Stock rave preprocess: slow enough to be caught mid-way on five chunks (the direct writer
@@ -230,8 +230,8 @@ def test_the_direct_writer_stores_what_rave_preprocess_stores(skipped_run, tmp_p
 
 
 def test_the_direct_writer_refuses_a_file_at_another_rate_naming_it(tmp_path: Path):
-    from electone_rave.database_order import DatabaseMismatchError
-    from electone_rave.database_writer import write_database
+    from electone_rave.preprocess.database_order import DatabaseMismatchError
+    from electone_rave.preprocess.database_writer import write_database
     sf.write(tmp_path / "fine.flac", tone(SECONDS, 44100), 44100, subtype="PCM_16")
     sf.write(tmp_path / "slow.flac", tone(SECONDS, 22050), 22050, subtype="PCM_16")
     with pytest.raises(DatabaseMismatchError, match=r"slow.flac: 22050 Hz; the ingested training files are at 44100"):
@@ -242,7 +242,7 @@ def test_the_direct_writer_refuses_a_file_at_another_rate_naming_it(tmp_path: Pa
 def album_with_copies(tmp_path_factory) -> Path:
     """Four recordings (the demo's Electone stand-in, 8 s each) and the copies a real folder gathers:
     a symlinked folder, a plain copy in a second folder, and one track also as MP3 at 48 kHz."""
-    from electone_rave.demo_corpus import generate_corpus
+    from electone_rave.corpus.demo_corpus import generate_corpus
     import subprocess
 
     folder = tmp_path_factory.mktemp("album") / "raw"

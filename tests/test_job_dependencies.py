@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import REPO
-from electone_rave.job_dependencies import command_code
+from electone_rave.workflow.job_dependencies import command_code
 
 RULES = sorted((REPO / "workflow/rules").glob("*.smk"))
 
@@ -21,21 +21,21 @@ def names(files) -> set[str]:
 
 def test_a_command_runs_what_its_handler_imports_and_no_other_stage():
     figure = names(command_code("figure-training"))
-    assert {"cli/__init__.py", "cli/report.py", "figures/training_curves.py", "metrics.py"} <= figure
-    assert not {"evaluation/audio_metrics.py", "training.py", "export.py", "cli/training.py"} & figure
-    assert not {"figures/spectrograms.py", "paper_numbers.py"} & figure  # other handlers of cli/report.py
+    assert {"cli/__init__.py", "cli/report.py", "report/figures/training_curves.py", "evaluation/metrics.py"} <= figure
+    assert not {"evaluation/audio_metrics.py", "training/train.py", "export/rave_export.py", "cli/training.py"} & figure
+    assert not {"report/figures/spectrograms.py", "report/paper_numbers.py"} & figure  # other handlers of cli/report.py
 
 
 def test_training_runs_its_subprocess_launcher_but_not_the_exports_code():
     train = names(command_code("train"))
-    assert {"training.py", "rave_launcher.py", "gin_stack.py"} <= train  # `python -m electone_rave.rave_launcher`
-    assert not {"export.py", "export_launcher.py", "matmul_convs.py", "prior_export.py"} & train
-    assert {"export_launcher.py", "matmul_convs.py", "prior_export.py"} <= names(command_code("export"))
+    assert {"training/train.py", "rave_launcher.py", "training/gin_stack.py"} <= train  # `python -m electone_rave.rave_launcher`
+    assert not {"export/rave_export.py", "export/export_launcher.py", "export/matmul_convs.py", "export/prior_export.py"} & train
+    assert {"export/export_launcher.py", "export/matmul_convs.py", "export/prior_export.py"} <= names(command_code("export"))
 
 
 def test_package_data_beside_a_module_is_code_too():
     page = names(command_code("listening-page"))
-    assert {"listening_page/templates/index.html.j2", "listening_page/templates/style.css"} <= page
+    assert {"report/listening_page/templates/index.html.j2", "report/listening_page/templates/style.css"} <= page
 
 
 def test_an_unknown_command_is_refused():
@@ -84,7 +84,7 @@ def test_dvc_stages_track_the_keys_their_jobs_read():
                                          "export.streaming", "seed"}
     assert "arms.electone.gin" in params["train-electone"] and not any(k.startswith("export.") for k in params["train-electone"])
     assert params["figure_training_curves"] == set()
-    assert "workflow/electone_rave/figures/training_curves.py" not in stages["train-electone"]["deps"]
+    assert "workflow/electone_rave/report/figures/training_curves.py" not in stages["train-electone"]["deps"]
 
 
 def test_a_command_imports_only_its_own_stage_of_the_cli():
@@ -102,9 +102,8 @@ print(sorted(m for m in sys.modules if m.startswith("electone_rave.cli")))
     assert done.stdout.strip().splitlines()[-1] == "['electone_rave.cli', 'electone_rave.cli.commands', 'electone_rave.cli.report']"
 
 
-def test_the_package_has_no_import_circles():
-    """A circle would make each module of it the other's code: edit one, re-run both stages."""
-    from electone_rave.job_dependencies import PACKAGE_DIR, direct_imports
+def package_modules() -> list[str]:
+    from electone_rave.workflow.job_dependencies import PACKAGE_DIR
 
     modules = []
     for path in PACKAGE_DIR.rglob("*.py"):
@@ -112,6 +111,34 @@ def test_the_package_has_no_import_circles():
         if parts[-1] == "__main__":
             continue
         modules.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return modules
+
+
+STAGES = ("corpus", "preprocess", "training", "export", "evaluation", "report")  # the order the data flows
+
+
+def test_a_stage_imports_no_later_stage():
+    """The layout follows the DAG: a stage's subpackage uses earlier stages, the shared modules and
+    the workflow's config, never a later stage (whose edits would then re-run it)."""
+    from electone_rave.workflow.job_dependencies import direct_imports
+
+    def stage(module):
+        parts = module.split(".")
+        return parts[1] if len(parts) > 2 and parts[1] in STAGES else None
+
+    allowed = {("electone_rave.training.imported_run", "electone_rave.export.scripted_model")}  # import-run of a .ts
+    later = [(m, d) for m in package_modules() if stage(m) for d in direct_imports(m)
+             if stage(d) and STAGES.index(stage(d)) > STAGES.index(stage(m)) and (m, d) not in allowed]
+    assert not later, later
+    assert {p.name for p in (REPO / "workflow/electone_rave").iterdir() if (p / "__init__.py").is_file()} == \
+        {*STAGES, "workflow", "cli"}
+
+
+def test_the_package_has_no_import_circles():
+    """A circle would make each module of it the other's code: edit one, re-run both stages."""
+    from electone_rave.workflow.job_dependencies import direct_imports
+
+    modules = package_modules()
     graph = {m: direct_imports(m) - {m} for m in modules}
     done, on_path = set(), []
 

@@ -16,8 +16,8 @@ import pytest
 import torch
 from conftest import run
 
-from electone_rave.export_options import BFLOAT16_MIN_SNR_DB, STOCK_TOLERANCE
-from electone_rave.matmul_convs import WEIGHT_DTYPES, MatmulCachedConv1d, MatmulCachedConvTranspose1d, convert
+from electone_rave.export.export_options import BFLOAT16_MIN_SNR_DB, STOCK_TOLERANCE
+from electone_rave.export.matmul_convs import WEIGHT_DTYPES, MatmulCachedConv1d, MatmulCachedConvTranspose1d, convert
 
 TOLERANCE = STOCK_TOLERANCE  # float32 weights: what the paper states (export_options.py)
 BFLOAT16_LAYER_ERROR = 0.01  # bfloat16 weights: relative RMS error of one layer's output
@@ -148,7 +148,7 @@ def test_one_list_of_weight_types_for_the_config_the_clis_and_the_conversion():
     import yaml
     from conftest import REPO
 
-    from electone_rave.export_options import MATMUL_WEIGHTS
+    from electone_rave.export.export_options import MATMUL_WEIGHTS
 
     schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
     assert tuple(schema["properties"]["export"]["properties"]["matmul_weights"]["enum"]) == MATMUL_WEIGHTS
@@ -156,7 +156,7 @@ def test_one_list_of_weight_types_for_the_config_the_clis_and_the_conversion():
 
 
 def test_bfloat16_weights_without_matrix_products_are_refused_before_exporting(tmp_path: Path):
-    from electone_rave.export import ExportError, export
+    from electone_rave.export.rave_export import ExportError, export
 
     with pytest.raises(ExportError, match="bfloat16 weights are for the matrix-product layers of a streaming export"):
         export(tmp_path / "run", tmp_path / "out.ts", streaming=True, fidelity=0.95, seed=0,
@@ -176,7 +176,7 @@ def exported_outputs(ts_file: Path, method: str, buffers: list[torch.Tensor]) ->
 
 @pytest.mark.slow
 def test_the_workflow_export_equals_stock_rave_export(tmp_path: Path):
-    from electone_rave.untrained_run import untrained_run
+    from electone_rave.training.untrained_run import untrained_run
 
     # CAPACITY 16: its deepest layers (256 channels) are large enough for bfloat16 weights
     untrained = untrained_run(["v2", "noise"], ["CAPACITY=16", "LATENT_SIZE=8"], tmp_path / "run")

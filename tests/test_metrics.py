@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from torch.utils.tensorboard import SummaryWriter
 
-from electone_rave.metrics import MissingScalarsError, export_metrics
+from electone_rave.evaluation.metrics import MissingScalarsError, export_metrics
 
 
 def write_events(log_dir: Path, tag_values: dict[str, list[tuple[int, float]]]) -> None:

@@ -11,8 +11,8 @@ import pytest
 import soundfile as sf
 
 from conftest import BIN, make_workspace, run
-from electone_rave.guards import excluded_from_context, pattern_regex, read_dockerignore
-from electone_rave.private_corpus import CorpusMismatchError, check_against_manifest
+from electone_rave.workflow.guards import excluded_from_context, pattern_regex, read_dockerignore
+from electone_rave.corpus.private_corpus import CorpusMismatchError, check_against_manifest
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +156,7 @@ def test_no_credentials_are_committed():
 
 def test_audio_anywhere_in_any_letter_case_is_checked_against_dockerignore(tmp_path: Path):
     from conftest import REPO
-    from electone_rave.guards import audio_reaching_the_image
+    from electone_rave.workflow.guards import audio_reaching_the_image
     shutil.copy(REPO / ".dockerignore", tmp_path / ".dockerignore")
     for name in ("paper/Take 1.Wav", "results/audio/x.WAV", "data/raw/a/b.flac", ".venv/lib/test.wav"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -167,7 +167,7 @@ def test_audio_anywhere_in_any_letter_case_is_checked_against_dockerignore(tmp_p
 def test_audio_and_databases_under_other_names_are_found_by_content(tmp_path: Path):
     """Renamed audio (judged by its first bytes) and a copied RAVE database, in git and in the image."""
     from conftest import REPO
-    from electone_rave.guards import audio_reaching_the_image, tracked_audio
+    from electone_rave.workflow.guards import audio_reaching_the_image, tracked_audio
     shutil.copy(REPO / ".dockerignore", tmp_path / ".dockerignore")
     (tmp_path / "workflow").mkdir()
     sf.write(tmp_path / "workflow/notes.txt", np.zeros(4410), 44100, format="FLAC")

@@ -16,9 +16,9 @@ import pytest
 import soundfile as sf
 
 from conftest import run
-from electone_rave.demo_corpus import generate_corpus
-from electone_rave.guards import PrivateDataError
-from electone_rave.publish_guard import check_against, guard_outputs
+from electone_rave.corpus.demo_corpus import generate_corpus
+from electone_rave.workflow.guards import PrivateDataError
+from electone_rave.report.publish_guard import check_against, guard_outputs
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 import nn_tilde
 import nn_tilde.codegen
 
-from electone_rave.export_launcher import keep_nn_tilde_scratch_out_of_site_packages
+from electone_rave.export.export_launcher import keep_nn_tilde_scratch_out_of_site_packages
 
 
 def test_nn_tilde_generates_its_code_outside_its_read_only_package_folder():

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from conftest import BIN, make_workspace, run
-from electone_rave.demo_corpus import generate_corpus
+from electone_rave.corpus.demo_corpus import generate_corpus
 from local_zenodo import publish_record, serving, write_archive, write_metadata
 
 RECORD = 5120004

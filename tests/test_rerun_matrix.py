@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from conftest import run
-from electone_rave.rerun_plan import downstream, dvc_stages, dvc_stale, snakemake_plan, stage_outputs, stage_rule
+from electone_rave.workflow.rerun_plan import downstream, dvc_stages, dvc_stale, snakemake_plan, stage_outputs, stage_rule
 
 pytestmark = pytest.mark.slow
 
@@ -87,13 +87,13 @@ EVALUATION_OF_AUDIO = {"evaluate_reconstructions", "evaluate_played", "evaluate_
 EDITS = {
     # code
     "a line in the module that draws the training curves":
-        ("workflow/electone_rave/figures/training_curves.py", append_line("# edited"), {"figure_training_curves"}),
+        ("workflow/electone_rave/report/figures/training_curves.py", append_line("# edited"), {"figure_training_curves"}),
     "a line in the module that computes the reconstruction metrics":
         ("workflow/electone_rave/evaluation/audio_metrics.py", append_line("# edited"), EVALUATION_OF_AUDIO),
     "a line in the export's code":
-        ("workflow/electone_rave/export.py", append_line("# edited"), {"export", "export_other_weights", "export_with_prior"}),
+        ("workflow/electone_rave/export/rave_export.py", append_line("# edited"), {"export", "export_other_weights", "export_with_prior"}),
     "the listening page's style sheet":
-        ("workflow/electone_rave/listening_page/templates/style.css", append_line("/* edited */"), {"listening_page"}),
+        ("workflow/electone_rave/report/listening_page/templates/style.css", append_line("/* edited */"), {"listening_page"}),
     "a rule file's comment":
         ("workflow/rules/figures.smk", append_line("# edited"),
          {"figure_training_curves", "figure_spectrograms", "figure_ablation"}),

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from electone_rave import runs
+from electone_rave.training import runs
 
 
 def save_checkpoint(path: Path, step: int, mtime: float) -> Path:

@@ -1,7 +1,9 @@
 """electone-rave: the Python package the Snakemake rules call.
 
-Each module has one responsibility (corpus synthesis, preprocessing, training, export, ...);
-the command line in :mod:`electone_rave.cli` is what rules and users invoke.
+One subpackage per stage, named as the rule files and the CLI's modules name it: `corpus`,
+`preprocess`, `training`, `export`, `evaluation`, `report`, and `workflow` (the config and what
+each job depends on); `errors`, `fileio` and `provenance` are shared. The command line in
+:mod:`electone_rave.cli` is what rules and users invoke.
 """
 
 __version__ = "0.1.0"

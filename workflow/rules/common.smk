@@ -6,13 +6,13 @@ from types import SimpleNamespace
 
 from pathlib import Path
 
-from electone_rave.config import (arm_budget, arm_overrides, arm_runs, check_semantics, expand_seeds, has_training_curves,
+from electone_rave.workflow.config import (arm_budget, arm_overrides, arm_runs, check_semantics, expand_seeds, has_training_curves,
                                   is_imported, is_private, is_scripted, raw_corpus_folder, weights_compared_runs)
-from electone_rave.gin_stack import project_files
-from electone_rave.guards import check_private_data
-from electone_rave.job_dependencies import Setting, command_code, lookup, module_code
-from electone_rave.private_corpus import manifest_path
-from electone_rave.union_corpus import members
+from electone_rave.training.gin_stack import project_files
+from electone_rave.workflow.guards import check_private_data
+from electone_rave.workflow.job_dependencies import Setting, command_code, lookup, module_code
+from electone_rave.corpus.private_corpus import manifest_path
+from electone_rave.corpus.union_corpus import members
 
 check_semantics(config)
 check_private_data(Path(workflow.basedir))  # no audio in git or the Docker build context, ever
@@ -56,7 +56,7 @@ def repository_files(paths):
 
 def code(*commands, modules=()):
     """A rule's code, as inputs: the package files its `electone-rave` commands run (or, for a `run:`
-    block, the modules it imports), imports followed (electone_rave/job_dependencies.py), and the
+    block, the modules it imports), imports followed (electone_rave/workflow/job_dependencies.py), and the
     rule's own file (the caller's). Snakemake re-runs a job whose code is newer than its outputs, DVC
     one whose code's hash changed."""
     rule_file = Path(sys._getframe(1).f_code.co_filename)

@@ -4,7 +4,7 @@ from electone_rave.fileio import write_json
 rule effective_config:
     """results/config.json: the configuration this run used, command-line --config overrides included."""
     input:
-        code=code(modules=["electone_rave.manifest"]),
+        code=code(modules=["electone_rave.corpus.manifest"]),
     output:
         "results/config.json",
     params:

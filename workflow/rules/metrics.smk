@@ -1,4 +1,4 @@
-from electone_rave.metrics import PRIOR_TAGS, SEED_TAGS
+from electone_rave.evaluation.metrics import PRIOR_TAGS, SEED_TAGS
 
 REQUIRED_TAGS = {
     # The seed's six curves and validation: both RAVE phases must have run.

@@ -14,7 +14,7 @@ from .commands import arg, command
          arg("--seconds", type=float, required=True),
          arg("--seed", type=int, required=True))
 def cmd_demo_corpus(a):
-    from ..demo_corpus import generate_corpus
+    from ..corpus.demo_corpus import generate_corpus
     generate_corpus(a.style, a.out, a.files, a.seconds, a.seed)
 
 
@@ -25,7 +25,7 @@ def cmd_demo_corpus(a):
          arg("--record", type=int, required=True, help="Zenodo record id"),
          arg("--pin", nargs="+", required=True, metavar="NAME:BYTES:MD5", help="the files to fetch"))
 def cmd_download_musicnet(a):
-    from ..musicnet import download_musicnet
+    from ..corpus.musicnet import download_musicnet
     pins = {}
     for item in a.pin:
         name, size, md5 = item.rsplit(":", 2)
@@ -40,7 +40,7 @@ def cmd_download_musicnet(a):
          arg("--split", choices=["train", "test"], required=True),
          arg("--ensemble", nargs="+", help="ensembles to keep, as named in the metadata (default: all)"))
 def cmd_extract_musicnet(a):
-    from ..musicnet import extract_audio
+    from ..corpus.musicnet import extract_audio
     extract_audio(a.archive, a.metadata, a.out, a.split, a.ensemble)
 
 
@@ -58,13 +58,13 @@ def cmd_extract_musicnet(a):
          arg("--threads", type=int, default=1),
          arg("--expect", type=Path, help="committed manifest the source folder must match (private corpora)"))
 def cmd_ingest(a):
+    from ..corpus.ingest import Target, ingest
+    from ..corpus.manifest import build_manifest
+    from ..corpus.private_corpus import check_against_manifest
     from ..fileio import write_json
-    from ..ingest import Target, ingest
-    from ..manifest import build_manifest
-    from ..private_corpus import check_against_manifest
     if a.expect:
         check_against_manifest(a.source, a.expect)
-    from ..config import chunk_samples
+    from ..workflow.config import chunk_samples
     target = Target(a.sample_rate, a.channels, min_seconds=chunk_samples(a.n_signal) / a.sample_rate)
     report = ingest(a.source, a.out, target, a.on_bad_input, a.threads)
     write_json(build_manifest(a.out, a.heldout, a.seed), a.manifest)
@@ -77,8 +77,8 @@ def cmd_ingest(a):
          arg("--link", action="store_true", help="hard-link instead of copying (same file system)"),
          arg("--no-dvc", action="store_true", help="do not run `dvc add` on the folder"))
 def cmd_import_corpus(a):
-    from ..config import RAW_DATA
-    from ..private_corpus import import_corpus, manifest_path
+    from ..corpus.private_corpus import import_corpus, manifest_path
+    from ..workflow.config import RAW_DATA
     manifest = import_corpus(a.source, a.corpus, link=a.link, dvc=not a.no_dvc)
     folder = RAW_DATA / a.corpus
     print(f"{len(manifest['files'])} files in {folder}. Commit the pointers (never the audio):\n"
@@ -93,7 +93,7 @@ def cmd_import_corpus(a):
          arg("--out-manifest", type=Path, required=True),
          arg("--out-report", type=Path, required=True))
 def cmd_union_corpus(a):
-    from ..union_corpus import UnionCorpusError, write_union
+    from ..corpus.union_corpus import UnionCorpusError, write_union
     if not len(a.corpus) == len(a.manifest) == len(a.report):
         raise UnionCorpusError("union-corpus: give one --manifest and one --report per --corpus, in the same order")
     manifest = write_union(a.corpus, a.manifest, a.report, a.out_manifest, a.out_report)

@@ -24,7 +24,7 @@ PLAYED_AS_NN_TILDE = (
          arg("--require", nargs="*", default=[], help="tags that must be present"),
          arg("--curves", type=Path, help="also write the required tags as one column each (for dvc plots)"))
 def cmd_metrics(a):
-    from ..metrics import export_metrics
+    from ..evaluation.metrics import export_metrics
     export_metrics(a.tensorboard, a.config_gin, a.run, a.csv, a.json, tuple(a.require), a.curves)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..export_options import MATMUL_WEIGHTS
+from ..export.export_options import MATMUL_WEIGHTS
 from .commands import arg, command
 
 
@@ -24,7 +24,7 @@ from .commands import arg, command
              "elsewhere unmeasured"),
          arg("--seed", type=int, required=True))
 def cmd_export(a):
-    from ..export import export
+    from ..export.rave_export import export
     export(a.run, a.out, a.streaming, a.fidelity, a.seed, a.prior, a.matmul_convolutions, a.matmul_weights)
 
 
@@ -34,5 +34,5 @@ def cmd_export(a):
          arg("--provenance", type=Path, help="where to write the model's provenance.json"),
          arg("--sample-rate", type=int, required=True))
 def cmd_adopt_scripted(a):
-    from ..scripted_model import adopt_scripted
+    from ..export.scripted_model import adopt_scripted
     adopt_scripted(a.source, a.export, a.sample_rate, a.provenance)

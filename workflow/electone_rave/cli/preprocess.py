@@ -21,6 +21,6 @@ from .commands import arg, command
              help="direct: decode the ingested files in-process; rave: stock `rave preprocess` (same database)"),
          arg("--workers", type=int, default=1, help="decoding processes (writer direct)"))
 def cmd_preprocess(a):
-    from ..preprocess import preprocess
+    from ..preprocess.database import preprocess
     preprocess(a.manifest, a.out, a.sample_rate, a.channels, a.n_signal, a.timeout, a.ingest_report, a.report,
                a.writer, a.workers)

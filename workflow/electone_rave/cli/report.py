@@ -11,7 +11,7 @@ from .commands import arg, command, named, private_corpus_arg
          arg("--run", type=named(str), nargs="+", required=True, help="RUN=SCALARS_CSV,SUMMARY_JSON"),
          arg("--out", type=Path, required=True, help="PNG path; the PDF is written beside it"))
 def cmd_figure_training(a):
-    from ..figures.training_curves import plot
+    from ..report.figures.training_curves import plot
     runs = {name: tuple(map(Path, files.split(",", 1))) for name, files in a.run}
     plot(runs, a.out)
 
@@ -23,7 +23,7 @@ def cmd_figure_training(a):
          arg("--seconds", type=float, default=6.0),
          arg("--out", type=Path, required=True))
 def cmd_figure_spectrograms(a):
-    from ..figures.spectrograms import panels_for, plot
+    from ..report.figures.spectrograms import panels_for, plot
     plot(panels_for(a.manifest, a.reconstruction, a.prior), a.out, a.seconds)
 
 
@@ -31,7 +31,7 @@ def cmd_figure_spectrograms(a):
          arg("--ablation", type=Path, required=True),
          arg("--out", type=Path, required=True))
 def cmd_figure_ablation(a):
-    from ..figures.ablation_bars import plot
+    from ..report.figures.ablation_bars import plot
     plot(a.ablation, a.out)
 
 
@@ -41,7 +41,7 @@ def cmd_figure_ablation(a):
          arg("--out", type=Path, required=True))
 def cmd_paper_numbers(a):
     from ..fileio import read_json
-    from ..paper_numbers import gather
+    from ..report.paper_numbers import gather
     gather(read_json(a.config), a.results, a.out)
 
 
@@ -52,8 +52,8 @@ def cmd_paper_numbers(a):
          arg("--out", type=Path, required=True),
          private_corpus_arg())
 def cmd_paper(a):
-    from ..paper import build
-    from ..publish_guard import guard_outputs
+    from ..report.paper import build
+    from ..report.publish_guard import guard_outputs
     build(a.source, a.numbers, a.figures, a.out)
     guard_outputs([a.out], a.private_corpus)
 
@@ -66,7 +66,7 @@ def cmd_paper(a):
          arg("--root", type=Path, default=Path("."),
              help="the workflow's folder as the job sees it (a storage provider's local folder)"))
 def cmd_manifest(a):
-    from ..artifacts import build
+    from ..report.artifacts import build
     artefacts: dict[str, list[str]] = {}
     for rule, path in a.artefact:
         artefacts.setdefault(rule, []).append(path)
@@ -94,8 +94,8 @@ def cmd_manifest(a):
              help="include the private corpora's clips: a page for this machine, marked as not to be "
              "published, and not guarded"))
 def cmd_listening_page(a):
-    from ..listening_page.render import render
-    from ..publish_guard import guard_outputs
+    from ..report.listening_page.render import render
+    from ..report.publish_guard import guard_outputs
     render(numbers_file=a.numbers, manifests=dict(a.manifest), reconstructions=dict(a.reconstructions),
            priors=dict(a.prior), temperatures=a.temperature, figures=a.figure, models=a.model, paper=a.paper,
            clip_seconds=a.clip_seconds, lufs=a.loudness, buffer=a.buffer, html=a.out, media_folder=a.media,
@@ -108,7 +108,7 @@ def cmd_listening_page(a):
          arg("paths", type=Path, nargs="+", help="files or folders to be published"),
          private_corpus_arg(required=True))
 def cmd_check_publishable(a):
-    from ..publish_guard import check_against
+    from ..report.publish_guard import check_against
     judged = check_against(a.paths, a.private_corpus)
     print(f"{len(judged)} files judged: no audio of {', '.join(sorted({c for c, _ in a.private_corpus}))} "
           f"in {', '.join(map(str, a.paths))}")
@@ -120,8 +120,8 @@ def cmd_check_publishable(a):
          arg("--report", type=Path, help="JSON of every audio element, image and request seen"))
 def cmd_check_listening_page(a):
     from ..fileio import write_json
-    from ..listening_page import ListeningPageError
-    from ..listening_page.browser_check import check_page
+    from ..report.listening_page import ListeningPageError
+    from ..report.listening_page.browser_check import check_page
     report = check_page(a.page, a.screenshot)
     if a.report:
         write_json(report, a.report)

@@ -31,7 +31,7 @@ BUDGET_ARGS = (
 
 
 def budget_of(a):
-    from ..training import StepBudget
+    from ..training.train import StepBudget
     return StepBudget(max_steps=a.max_steps, val_every=a.val_every, batch=a.batch, workers=a.workers,
                       log_every_n_steps=a.log_every, save_every=a.save_every, overrides=a.override,
                       deterministic=a.deterministic, precision=a.precision)
@@ -43,11 +43,11 @@ def budget_of(a):
          arg("--channels", type=int, required=True),
          arg("--n-signal", type=int, required=True))
 def cmd_train(a):
-    from ..estimate import require_disk, training_cost
-    from ..training import rave_train_flags, run_training
+    from ..training.estimate import require_disk, training_cost
+    from ..training.train import rave_train_flags, run_training
     budget = budget_of(a)
     cost = training_cost(a.name, a.gin, a.override, a.max_steps, a.save_every, a.steps_per_second)
-    logging.getLogger("electone_rave.estimate").info("estimate: %s", cost.describe())
+    logging.getLogger("electone_rave.training.estimate").info("estimate: %s", cost.describe())
     require_disk(cost, a.work)
     flags = rave_train_flags(a.name, a.db, a.work, a.gin, budget, a.sample_rate, a.channels, a.n_signal, a.gpu)
     run_training("train", flags, a.gin, a.seed, budget, a.work, a.out, [str(a.db / "data.mdb")])
@@ -60,7 +60,7 @@ def cmd_train(a):
          arg("--fidelity", type=float, required=True,
              help="the export fidelity: the prior models the latent dimensions it keeps"))
 def cmd_train_prior(a):
-    from ..training import rave_train_prior_flags, run_training
+    from ..training.train import rave_train_prior_flags, run_training
     budget = budget_of(a)
     flags = rave_train_prior_flags(a.name, a.model, a.db, a.work, a.gin, budget, a.n_signal, a.fidelity, a.gpu)
     run_training("train_prior", flags, a.gin, a.seed, budget, a.work, a.out,
@@ -73,8 +73,8 @@ def cmd_train_prior(a):
              help="merged over --config, as snakemake --configfile does (e.g. an experiment's arms)"),
          arg("--scale", help="default: the config's scale"))
 def cmd_estimate(a):
-    from ..config import load
-    from ..estimate import free_bytes, run_costs, total_hours
+    from ..training.estimate import free_bytes, run_costs, total_hours
+    from ..workflow.config import load
     config = load(a.config, {"scale": a.scale} if a.scale else None, tuple(a.configfile))
     costs = run_costs(config)  # one training per arm and seed
     for cost in costs:
@@ -101,8 +101,8 @@ def cmd_estimate(a):
              "only for a source you trust); by default they are refused"),
          arg("--config", type=Path, default=Path("configs/config.yaml")))
 def cmd_import_run(a):
-    from ..config import IMPORTED_RUNS
-    from ..imported_run import import_run
+    from ..training.imported_run import import_run
+    from ..workflow.config import IMPORTED_RUNS
     record = import_run(a.source, a.arm, a.corpus, prior=not a.no_prior, dvc=not a.no_dvc, config_file=a.config,
                         trust=a.trust_checkpoint, unseen_files=a.unseen_file)
     folder = IMPORTED_RUNS / a.arm
@@ -118,5 +118,5 @@ def cmd_import_run(a):
          arg("--out", type=Path, required=True),
          arg("--sample-rate", type=int, required=True))
 def cmd_adopt_run(a):
-    from ..imported_run import adopt
+    from ..training.imported_run import adopt
     adopt(a.source, a.out, a.sample_rate)

@@ -13,9 +13,9 @@ from .commands import arg, command
 def cmd_plan(a):
     from collections import Counter
 
-    from ..config import load
-    from ..estimate import run_costs, total_hours
-    from ..rerun_plan import dvc_plan, snakemake_plan, trained_run
+    from ..training.estimate import run_costs, total_hours
+    from ..workflow.config import load
+    from ..workflow.rerun_plan import dvc_plan, snakemake_plan, trained_run
     jobs = dvc_plan(Path(".")) if a.engine == "dvc" else snakemake_plan(Path("."))
     if not jobs:
         print(f"{a.engine}: nothing to re-run")
@@ -36,13 +36,13 @@ def cmd_plan(a):
 @command("dvc-stages", "write dvc.yaml from the Snakemake DAG",
          arg("--out", type=Path, default=Path("dvc.yaml")))
 def cmd_dvc_stages(a):
-    from ..dvc_stages import write_dvc_yaml
+    from ..workflow.dvc_stages import write_dvc_yaml
     write_dvc_yaml(a.out)
 
 
 @command("check-private-data", "fail if audio is tracked by git or would enter the image",
          arg("--repo", type=Path, default=Path(".")))
 def cmd_check_private_data(a):
-    from ..guards import check_private_data
+    from ..workflow.guards import check_private_data
     check_private_data(a.repo)
     print(f"{a.repo}: no audio tracked by git or reaching the Docker build context")

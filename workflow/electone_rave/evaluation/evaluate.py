@@ -8,7 +8,7 @@ import numpy as np
 
 from ..fileio import write_json
 
-from ..manifest import evaluation_files, files_in_split, read_manifest, reconstruction_of
+from ..corpus.manifest import evaluation_files, files_in_split, read_manifest, reconstruction_of
 from . import audio_metrics as m
 from .audio_files import read_mono
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..checkpoint import load_checkpoint, run_is_trusted
+from ..training.checkpoint import load_checkpoint, run_is_trusted
 
 
 def load_run(run_dir: Path):

@@ -24,7 +24,7 @@ import soundfile as sf
 
 from ..fileio import write_json
 
-from ..manifest import evaluation_files, read_manifest, reconstruction_of
+from ..corpus.manifest import evaluation_files, read_manifest, reconstruction_of
 from .audio_files import read_mono
 from .models import load_exported
 from .reconstruct import MAX_DELAY_SECONDS, aligned

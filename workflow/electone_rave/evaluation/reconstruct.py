@@ -15,7 +15,7 @@ import soundfile as sf
 
 from ..fileio import write_json
 
-from ..manifest import evaluation_files, read_manifest, reconstruction_of
+from ..corpus.manifest import evaluation_files, read_manifest, reconstruction_of
 from .alignment import estimate_delay
 from .audio_files import read_mono
 from .models import load_exported, load_run

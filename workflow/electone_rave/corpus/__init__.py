@@ -1,0 +1,1 @@
+"""Corpus stage (rules corpus.smk, musicnet.smk): demo corpora, downloads, ingest and manifests."""

@@ -1,0 +1,129 @@
+"""Checking that an audio file can be read completely, before anything is trained on it.
+
+Ingest (and import-corpus) fully decode every input here, and a failure names the file and ffmpeg's
+own reason: `rave preprocess` itself runs ffmpeg with `-loglevel panic`, so an unreadable file
+would be silently skipped or hang its pool. A plain 16-bit PCM WAV whose data is all there (the
+common case: CD rips, the demo corpus) is read in-process, which gives exactly the samples
+ffmpeg's s16le decode gives without starting two processes; anything else, or anything odd about
+it, goes to ffprobe and ffmpeg.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ElectoneRaveError
+
+
+class BadAudioError(ElectoneRaveError, ValueError):
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = Path(path), reason
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    path: Path
+    sample_rate: int
+    channels: int
+    frames: int
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.sample_rate
+
+
+def require_ffmpeg() -> None:
+    missing = [tool for tool in ("ffmpeg", "ffprobe") if shutil.which(tool) is None]
+    if missing:
+        raise RuntimeError(f"{' and '.join(missing)} not found on PATH: install the Debian/Ubuntu "
+                           "package `ffmpeg` (RAVE's preprocessing shells out to it)")
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"
+
+
+def probe(path: Path) -> AudioInfo:
+    """Probe the first audio stream and count its samples by decoding it completely."""
+    return decode(path)[0]
+
+
+# IEC 61937's sync words as 16-bit little-endian samples: AC-3 or DTS wrapped in a PCM WAV (S/PDIF),
+# which ffmpeg detects and decodes as the compressed stream it is.
+SPDIF_SYNC = b"\x72\xf8\x1f\x4e"
+
+
+def riff_chunk_ids(path: Path) -> list[bytes]:
+    """The ids of a RIFF file's top-level chunks, in order (headers only: data is skipped)."""
+    ids = []
+    with open(path, "rb") as riff:
+        riff.seek(12)
+        while len(header := riff.read(8)) == 8:
+            ids.append(header[:4])
+            size = int.from_bytes(header[4:], "little")
+            riff.seek(size + size % 2, 1)
+    return ids
+
+
+def read_pcm16_wav(path: Path) -> tuple[AudioInfo, np.ndarray] | None:
+    """A plain 16-bit PCM WAV, read in-process. None for any other file and for anything odd about
+    one: fewer or more data bytes than whole frames, a zero rate, an S/PDIF bitstream, more than one
+    data chunk (wave reads the first, ffmpeg the last), or a header Python's wave module cannot
+    follow. ffmpeg then decodes it and judges it as before."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            if wav.getsampwidth() != 2 or wav.getcomptype() != "NONE":
+                return None
+            channels, rate, frames = wav.getnchannels(), wav.getframerate(), wav.getnframes()
+            data = wav.readframes(frames)
+            leftover = wav.readframes(1)  # a partial frame wave would drop; ffmpeg refuses the file
+    except Exception:  # wave raises wave.Error, EOFError, RuntimeError, ... on malformed chunks
+        return None
+    if frames == 0 or rate <= 0 or leftover or len(data) != frames * channels * 2 or SPDIF_SYNC in data:
+        return None
+    if riff_chunk_ids(path).count(b"data") != 1:
+        return None
+    return AudioInfo(path, rate, channels, frames), np.frombuffer(data, dtype="<i2").reshape(-1, channels)
+
+
+def decode(path: Path) -> tuple[AudioInfo, np.ndarray]:
+    """The first audio stream's info and its samples as int16 [frames, channels], as RAVE sees them
+    (`rave preprocess` decodes to s16le too). Raises BadAudioError naming the file and the reason."""
+    path = Path(path)
+    if not path.is_file():
+        raise BadAudioError(path, "file does not exist")
+    if path.stat().st_size == 0:
+        raise BadAudioError(path, "file is empty (0 bytes)")
+    plain_wav = read_pcm16_wav(path)
+    if plain_wav is not None:
+        return plain_wav
+    done = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "a:0", "-count_packets",
+         "-show_entries", "stream=sample_rate,channels", "-of", "json", str(path)],
+        capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BadAudioError(path, f"ffprobe cannot read it: {_last_line(done.stderr)}")
+    streams = json.loads(done.stdout or "{}").get("streams", [])
+    if not streams:
+        raise BadAudioError(path, "no audio stream")
+    decoded = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", str(path), "-map", "0:a:0",
+         "-f", "s16le", "-acodec", "pcm_s16le", "-"],
+        capture_output=True)
+    if decoded.returncode != 0 or decoded.stderr.strip():
+        raise BadAudioError(path, f"ffmpeg cannot decode it: {_last_line(decoded.stderr.decode(errors='replace'))}")
+    channels = int(streams[0]["channels"])
+    samples = np.frombuffer(decoded.stdout, dtype="<i2")
+    samples = samples[: len(samples) // channels * channels].reshape(-1, channels)
+    if len(samples) == 0:
+        raise BadAudioError(path, "decodes to zero samples")
+    return AudioInfo(path, int(streams[0]["sample_rate"]), channels, len(samples)), samples

@@ -1,0 +1,1 @@
+"""Export stage (rule export.smk): runs to streaming TorchScript for nn~."""

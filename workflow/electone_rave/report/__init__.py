@@ -1,0 +1,1 @@
+"""Report stage (rules figures.smk, paper.smk, site.smk, manifest.smk): figures, paper, listening page."""

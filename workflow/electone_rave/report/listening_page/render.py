@@ -1,0 +1,153 @@
+"""results/site/: the companion listening page, rendered with Jinja2 from the run's own results.
+
+Everything the page states (scale, data, versions, commit, metrics) comes from
+results/paper/numbers.json, the file the paper is typeset from, so page and paper agree.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import soundfile as sf
+
+from ...corpus.manifest import MAYBE_SEEN, NAMED_UNSEEN, files_in_split, name_in_manifest, read_manifest, reconstruction_of
+from ...corpus.union_corpus import members
+from ...evaluation.audio_files import read_mono
+from ...evaluation.prior_generation import inlet_value, temperature_file_name
+from ...fileio import read_json
+from . import ListeningPageError
+from .clips import Clip, loudest_window, write_clip, write_thumbnail
+from .exported_models import ExportedModel, describe
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class PageClip:
+    label: str
+    audio: str  # href relative to the page
+    image: str
+    seconds: float
+    gain_db: float
+    loudness_lufs: float | None  # as played
+
+
+@dataclass(frozen=True)
+class ClipRow:
+    title: str
+    clips: list[PageClip]
+
+
+@dataclass(frozen=True)
+class CorpusSection:
+    corpus: str
+    columns: list[str]
+    rows: list[ClipRow]
+    private: bool = False  # a private corpus: no clips of it or of its reconstructions on a published page
+
+
+class Media:
+    """Files under the page's media folder, with the hrefs the page uses for them."""
+
+    def __init__(self, html: Path, folder: Path):
+        self.root, self.folder = html.parent, folder
+
+    def href(self, path: Path) -> str:
+        return quote(Path(os.path.relpath(path, self.root)).as_posix())
+
+    def clip(self, label: str, source: Path, start: int, seconds: float, lufs: float, rel: str) -> PageClip:
+        target = self.folder / "audio" / f"{rel}.wav"
+        made: Clip = write_clip(source, start, seconds, lufs, target)
+        image = write_thumbnail(target, self.folder / "img" / f"{rel}.png")
+        return PageClip(label, self.href(target), self.href(image), made.seconds, made.gain_db, made.loudness_lufs)
+
+    def copy(self, source: Path, sub: str) -> str:
+        target = self.folder / sub / source.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        return self.href(target)
+
+
+def run_label(run: dict) -> str:
+    caveat = "; may have trained on this file" if run.get("evaluated_on") == MAYBE_SEEN else ""
+    return f"{run['run']} (noise {'on' if run['noise_generator'] else 'off'}{caveat})"
+
+
+def corpus_section(corpus: str, manifest: Path, runs: list[dict], reconstructions: dict[str, Path],
+                   media: Media, seconds: float, lufs: float) -> CorpusSection:
+    """One row per held-out file: the original's loudest excerpt, then the same span of each run,
+    the runs with the noise generator first."""
+    runs = sorted(runs, key=lambda run: not run["noise_generator"])
+    rows = []
+    listed = read_manifest(manifest)
+    for original in files_in_split(listed, "heldout"):
+        audio, rate = read_mono(original)
+        start = loudest_window(audio, rate, seconds)
+        name = name_in_manifest(listed, original).as_posix()
+        clips = [media.clip("original", original, start, seconds, lufs, f"{corpus}/{name}/original")]
+        for run in runs:
+            reconstruction = reconstruction_of(listed, original, reconstructions[run["run"]])
+            if not reconstruction.is_file():
+                raise FileNotFoundError(f"{reconstruction}: run {run['run']} has no reconstruction of {original}")
+            clips.append(media.clip(run_label(run), reconstruction, start, seconds, lufs,
+                                    f"{corpus}/{name}/{run['run']}"))
+        rows.append(ClipRow(f"{original.name} from {start / rate:.1f} s", clips))
+    return CorpusSection(corpus, ["original"] + [run_label(r) for r in runs], rows)
+
+
+def prior_clips(run: str, folder: Path, temperatures: list[float], media: Media, lufs: float) -> list[PageClip]:
+    clips = []
+    for temperature in temperatures:
+        source = folder / temperature_file_name(temperature)
+        if not source.is_file():
+            raise FileNotFoundError(f"{source}: no generation at temperature {temperature:g} for run {run}")
+        clips.append(media.clip(f"temperature {temperature:g} (nn~ inlet {inlet_value(temperature):.2f})",
+                                source, 0, sf.info(source).duration, lufs,
+                                f"prior/{run}/{source.stem}"))
+    return clips
+
+
+def nn_tilde_lines(model: ExportedModel, buffer: int) -> list[str]:
+    """Max/MSP object boxes that load the model, one per method it exposes."""
+    return [f"[nn~ {model.file_name} {method} {buffer}]" for method in model.methods]
+
+
+def render(*, numbers_file: Path, manifests: dict[str, Path], reconstructions: dict[str, Path],
+           priors: dict[str, Path], temperatures: list[float], figures: list[Path], models: list[Path],
+           paper: Path, clip_seconds: float, lufs: float, buffer: int, html: Path, media_folder: Path,
+           private: set[str] = frozenset(), local_only: bool = False) -> Path:
+    """The page. Corpora in `private` (or unions holding one) get no clips, of their recordings or of
+    their reconstructions, unless `local_only`: a page for this machine, which says so on top."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    if not media_folder.resolve().is_relative_to(html.parent.resolve()):
+        raise ListeningPageError(f"{media_folder}: the media folder must sit beside {html}, or the page cannot link it")
+    numbers = read_json(numbers_file)
+    if media_folder.exists():
+        shutil.rmtree(media_folder)  # ours alone: a stale clip must not outlive its run
+    media = Media(html, media_folder)
+    # A run evaluated on other files than the held-out split (named as unseen at import) has no clips here.
+    runs = [r for r in numbers["runs"] if r["run"] in reconstructions and r.get("evaluated_on") != NAMED_UNSEEN]
+    hidden = {corpus for corpus in manifests if set(members(corpus)) & set(private)} if not local_only else set()
+    sections = [CorpusSection(corpus, [], [], private=True) if corpus in hidden else
+                corpus_section(corpus, manifest, [r for r in runs if r["corpus"] == corpus],
+                               reconstructions, media, clip_seconds, lufs)
+                for corpus, manifest in manifests.items()]
+    prior_rows = [ClipRow(run, prior_clips(run, folder, temperatures, media, lufs)) for run, folder in priors.items()]
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    page = env.get_template("index.html.j2").render(
+        n=numbers, sections=sections, priors=prior_rows, clip_seconds=clip_seconds, lufs=lufs,
+        local_only_corpora=sorted(set(private)) if local_only else [],
+        figures=[(f.stem.replace("_", " "), media.copy(f, "figures")) for f in figures],
+        models=[(model, media.copy(path, "models"), nn_tilde_lines(model, buffer))
+                for model, path in zip(map(describe, models), models)],
+        paper=media.copy(paper, "paper"),
+    )
+    html.parent.mkdir(parents=True, exist_ok=True)
+    html.write_text(page, encoding="utf-8")
+    return html

@@ -1,0 +1,122 @@
+"""results/paper/numbers.json: every number the paper cites, gathered from the result files.
+
+The paper (paper/electone-rave.typ) reads only this file, so no number is typed by hand and a
+changed result reaches the text through the DAG.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import provenance as workflow_provenance
+from ..corpus.manifest import HELD_OUT, MAYBE_SEEN, NAMED_UNSEEN
+from ..evaluation.prior_generation import inlet_value
+from ..export.export_options import BFLOAT16_MIN_SNR_DB, STOCK_TOLERANCE
+from ..fileio import read_json, write_json
+from ..workflow.config import expand_seeds, has_training_curves, is_private, weights_compared_runs
+
+FIDELITIES = ("0.8", "0.9", "0.95", "0.99")
+
+
+def read(path: Path) -> dict:
+    return read_json(path)
+
+
+def is_scripted_model(provenance: dict) -> bool:
+    """An imported .ts alone (scripted_model.copy_scripted records the file's name)."""
+    return "scripted" in (provenance.get("imported") or {})
+
+
+def has_noise_generator(run: str, results: Path, provenance: dict) -> bool:
+    if is_scripted_model(provenance):  # no gin: import-run looked into the .ts's decoder
+        return provenance["imported"]["noise_generator"]
+    return "NoiseGeneratorV2" in (results / "train" / run / "config.gin").read_text()
+
+
+def run_numbers(run: str, spec: dict, results: Path) -> dict:
+    reconstruction = read(results / "eval" / run / "reconstruction.json")
+    provenance = read(results / "train" / run / "provenance.json")
+    numbers = {
+        "run": run, "arm": spec["arm"], "seed": spec["seed"],
+        "corpus": spec["corpus"], "gin": spec["gin"], "prior": spec["prior"],
+        "imported": spec.get("imported"), "scripted": is_scripted_model(provenance),
+        "noise_generator": has_noise_generator(run, results, provenance),
+        "steps": provenance["global_step"],  # None for an imported .ts: it does not say
+        "reconstruction": {**reconstruction["mean"], "frechet_mfcc_distance": reconstruction["frechet_mfcc_distance"]},
+        "heldout_files": len(reconstruction["files"]),
+        "evaluated_on": NAMED_UNSEEN if spec.get("unseen_files") else MAYBE_SEEN if spec.get("imported") else HELD_OUT,
+        "realtime": read(results / "eval" / run / "realtime.json"),
+        # The same held-out files played through the exported .ts as nn~ plays it: its quality, and
+        # the compute time measured while playing them.
+        "played": played_numbers(run, results),
+        "phase_1_duration": None, "final_validation": None, "latent_dims_for_fidelity": {},
+    }
+    if has_training_curves(spec):
+        summary = read(results / "metrics" / run / "train_summary.json")
+        scalars = summary["scalars"]
+        numbers.update({
+            "phase_1_duration": summary["phase_1_duration"],
+            "final_validation": scalars["validation"]["last"],
+            # RAVE logs argmax(cumulative variance > f): an index, so the dimensions needed are one more.
+            "latent_dims_for_fidelity": {f: scalars[f"fidelity_{f}"]["last"] + 1 for f in FIDELITIES
+                                         if f"fidelity_{f}" in scalars},
+        })
+    return numbers
+
+
+def played_numbers(run: str, results: Path) -> dict:
+    evaluated = read(results / "eval" / run / "played.json")
+    record = read(results / "audio" / run / "played" / "played.json")
+    return {"reconstruction": {**evaluated["mean"], "frechet_mfcc_distance": evaluated["frechet_mfcc_distance"]},
+            **{k: record[k] for k in ("realtime_factor", "buffer", "threads", "batch", "delay_samples")}}
+
+
+def weights_numbers(run: str, results: Path) -> dict:
+    """What bfloat16 weights change on the trained model: SNR against float32, metrics, speed."""
+    compared = read(results / "eval" / run / "weights.json")
+    return {"run": run, "snr_db_min": compared["snr_db"]["min"], "files": len(compared["files"]),
+            **{role: {"log_mel_l1": compared[role]["metrics"]["log_mel_l1"],
+                      "multiscale_spectral_distance": compared[role]["metrics"]["multiscale_spectral_distance"],
+                      "realtime_factor": compared[role]["realtime_factor"]}
+               for role in ("reference", "candidate")}}
+
+
+def corpus_numbers(corpus: str, results: Path) -> dict:
+    """What the corpus held and what training saw, from the preprocess report."""
+    report = read(results / "preprocess" / f"{corpus}_preprocess_report.json")
+    kept = [row for row in report["files"] if row["status"] in ("accepted", "converted")]
+    return {
+        "corpus": corpus,
+        "files_found": len(report["files"]),
+        "files_kept": len(kept),
+        "files_skipped": sum(row["status"] == "skipped" for row in report["files"]),
+        "heldout_files": sum(row.get("split") == "heldout" for row in kept),
+        "seconds_kept": sum(row["seconds"] for row in kept),
+        "seconds_in_database": report["database_seconds"],
+    }
+
+
+def gather(config: dict, results: Path, out: Path) -> dict:
+    runs = expand_seeds(config)  # one run per arm and seed, as the workflow trained them
+    first_run = next(iter(runs))
+    provenance = read(results / "train" / first_run / "provenance.json")
+    scale = config["scales"][config["scale"]]
+    numbers = {
+        "scale": config["scale"], "seed": config["seed"], "git_commit": workflow_provenance.git_commit(),
+        "versions": workflow_provenance.versions(), "hardware": provenance["hardware"],
+        "corpus": scale["corpus"], "train": {k: scale["train"][k] for k in ("max_steps", "batch", "overrides")},
+        "audio": config["audio"],
+        "export": {**config["export"], "stock_tolerance": STOCK_TOLERANCE, "bfloat16_min_snr_db": BFLOAT16_MIN_SNR_DB},
+        "site": {**config["site"],
+                 "prior_inlet_values": [round(inlet_value(t), 2) for t in config["site"]["prior_temperatures"]]},
+        "corpora": [corpus_numbers(c, results) for c in sorted({s["corpus"] for s in runs.values()})],
+        "private_corpora": sorted(c for c in {s["corpus"] for s in runs.values()} if is_private(config, c)),
+        "runs": [run_numbers(run, spec, results) for run, spec in runs.items()],
+        "priors": [{"run": run, **read(results / "eval" / run / "prior.json")}
+                   for run, spec in runs.items() if spec["prior"]],
+        "ablation": read(results / "eval" / "ablation.json"),
+        "weights": [weights_numbers(run, results) for run in weights_compared_runs(config, runs)],
+        "replication": read(results / "eval" / "replication.json"),
+    }
+    write_json(numbers, out)
+    return numbers

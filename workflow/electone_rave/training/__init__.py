@@ -1,0 +1,1 @@
+"""Training stage (rules train.smk, prior.smk): `rave train` and `rave train_prior`, runs and costs."""

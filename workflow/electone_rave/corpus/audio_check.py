@@ -98,26 +98,39 @@ def read_pcm16_wav(path: Path) -> tuple[AudioInfo, np.ndarray] | None:
 def decode(path: Path) -> tuple[AudioInfo, np.ndarray]:
     """The first audio stream's info and its samples as int16 [frames, channels], as RAVE sees them
     (`rave preprocess` decodes to s16le too). Raises BadAudioError naming the file and the reason."""
+    path = check_exists(path)
+    plain_wav = read_pcm16_wav(path)
+    if plain_wav is not None:
+        return plain_wav
+    return decode_with_ffmpeg(path)
+
+
+def check_exists(path: Path) -> Path:
     path = Path(path)
     if not path.is_file():
         raise BadAudioError(path, "file does not exist")
     if path.stat().st_size == 0:
         raise BadAudioError(path, "file is empty (0 bytes)")
-    plain_wav = read_pcm16_wav(path)
-    if plain_wav is not None:
-        return plain_wav
+    return path
+
+
+def decode_with_ffmpeg(path: Path, outputs: list[str] = ()) -> tuple[AudioInfo, np.ndarray]:
+    """decode() by ffmpeg, whatever the file. `outputs` are further ffmpeg outputs (their options and
+    file) made in the same run from the same decode, such as the converted file and a fingerprint:
+    one decode of a compressed file serves every use of its samples."""
+    path = check_exists(path)
     done = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "a:0", "-count_packets",
+        ["ffprobe", "-v", "error", "-select_streams", "a:0",
          "-show_entries", "stream=sample_rate,channels", "-of", "json", str(path)],
         capture_output=True, text=True)
     if done.returncode != 0:
         raise BadAudioError(path, f"ffprobe cannot read it: {_last_line(done.stderr)}")
     streams = json.loads(done.stdout or "{}").get("streams", [])
-    if not streams:
+    if not streams or "channels" not in streams[0]:
         raise BadAudioError(path, "no audio stream")
     decoded = subprocess.run(
         ["ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", str(path), "-map", "0:a:0",
-         "-f", "s16le", "-acodec", "pcm_s16le", "-"],
+         "-f", "s16le", "-acodec", "pcm_s16le", "pipe:1", *outputs],
         capture_output=True)
     if decoded.returncode != 0 or decoded.stderr.strip():
         raise BadAudioError(path, f"ffmpeg cannot decode it: {_last_line(decoded.stderr.decode(errors='replace'))}")

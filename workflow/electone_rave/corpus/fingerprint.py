@@ -37,13 +37,22 @@ def looks_like_audio(head: bytes) -> bool:
     return len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0  # MPEG audio / ADTS frame sync
 
 
+def chromaprint_output(dest: Path | str) -> list[str]:
+    """The ffmpeg output (options and file) that writes the first audio stream's raw fingerprint."""
+    return ["-map", "0:a:0", "-ac", "1", "-f", "chromaprint", "-fp_format", "raw", "-y", str(dest)]
+
+
+def parse_fingerprint(raw: bytes) -> np.ndarray | None:
+    """A raw fingerprint's items, or None for one too short to recognise anything by (under ~5 s)."""
+    if len(raw) < 4 * WINDOW_ITEMS:
+        return None
+    return np.frombuffer(raw[: len(raw) // 4 * 4], dtype="<u4")
+
+
 def _chromaprint(input_flags: list[str], data: bytes | None) -> np.ndarray | None:
     done = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", *input_flags,
-                           "-vn", "-ac", "1", "-f", "chromaprint", "-fp_format", "raw", "pipe:1"],
-                          input=data, capture_output=True)
-    if done.returncode != 0 or len(done.stdout) < 4 * WINDOW_ITEMS:
-        return None
-    return np.frombuffer(done.stdout[: len(done.stdout) // 4 * 4], dtype="<u4")
+                           *chromaprint_output("pipe:1")], input=data, capture_output=True)
+    return parse_fingerprint(done.stdout) if done.returncode == 0 else None
 
 
 def fingerprint(source: Path | bytes) -> np.ndarray | None:

@@ -1,11 +1,12 @@
 """Turning a folder of audio of unknown quality into a corpus the workflow trains on.
 
-Every file under the source folder is decoded completely (audio_check.decode: ffmpeg, or in-process
-for a plain 16-bit WAV) and judged. Accepted files are written as 16-bit FLAC at the training sample
-rate and channel count (RAVE's own preprocessing decodes to 16-bit too, so nothing it would see is
-lost): by libsndfile straight from a 16-bit WAV that needs no conversion, by ffmpeg otherwise. Bad files either fail the
-run, all of them named with their reasons (`on_bad_input: fail`), or are skipped with the reason
-recorded (`skip`). The report lists every file found and what became of it.
+Every file under the source folder is decoded completely, once, and judged. The decode also writes
+the file as 16-bit FLAC at the training sample rate and channel count (RAVE's own preprocessing
+decodes to 16-bit too, so nothing it would see is lost), kept if the file is: a plain 16-bit WAV
+already in that format is read in-process and written by libsndfile; anything else is decoded by one
+ffmpeg run that also converts it and fingerprints it. Bad files either fail the run, all of them
+named with their reasons (`on_bad_input: fail`), or are skipped with the reason recorded (`skip`).
+The report lists every file found and what became of it.
 
 A folder often holds one recording more than once: a symlinked folder, a copy in a second folder,
 the same track as FLAC and as MP3. Each copy after the first is a duplicate (the same bytes, or the
@@ -19,7 +20,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import subprocess
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -29,10 +29,10 @@ import numpy as np
 import soundfile as sf
 
 from ..errors import ElectoneRaveError
-from .audio_check import BadAudioError, decode, read_pcm16_wav, require_ffmpeg
-from .fingerprint import (MATCH_BITS, SAME_ENVELOPE, envelope_correlation, fingerprint_samples, loudness_envelope,
-                          whole_match)
 from ..fileio import sha256_of
+from .audio_check import AudioInfo, BadAudioError, decode_with_ffmpeg, read_pcm16_wav, require_ffmpeg
+from .fingerprint import (MATCH_BITS, SAME_ENVELOPE, chromaprint_output, envelope_correlation, fingerprint_samples,
+                          loudness_envelope, parse_fingerprint, whole_match)
 from .manifest import AUDIO_EXTENSIONS, WORKFLOW_MARKERS
 
 log = logging.getLogger(__name__)
@@ -81,26 +81,50 @@ class Identity:
     envelope: np.ndarray
 
 
-def judge(path: Path, name: str, target: Target) -> tuple[Outcome, Identity | None]:
-    """What to do with one file, and (if it is kept) what identifies it, from one full decode."""
-    outcome = judge_decoded(path, name, target)
-    if not isinstance(outcome, tuple):
-        return outcome, None
-    found, info, samples = outcome
-    return found, Identity(sha256_of(path), fingerprint_samples(samples, info.sample_rate),
-                           loudness_envelope(samples, info.sample_rate))
-
-
-def judge_decoded(path: Path, name: str, target: Target):
-    """An Outcome for a file that is not kept; for a kept one, the Outcome with its decode."""
+def judge(path: Path, name: str, target: Target, flac: Path) -> tuple[Outcome, Identity | None]:
+    """What to do with one file, and (if it is kept) what identifies it, from one full decode, which
+    also writes the file's FLAC to `flac` (removed again unless the file is kept)."""
     if path.name.startswith("."):
-        return Outcome(name, "ignored", "hidden file")
+        return Outcome(name, "ignored", "hidden file"), None
     if path.suffix.lower() not in AUDIO_EXTENSIONS:
-        return Outcome(name, "ignored", f"not an audio file extension ({path.suffix or 'none'})")
+        return Outcome(name, "ignored", f"not an audio file extension ({path.suffix or 'none'})"), None
     try:
-        info, samples = decode(path)
+        info, samples, fingerprint = decode_and_convert(path, flac, target)
     except BadAudioError as err:
-        return Outcome(name, "skipped", err.reason)
+        flac.unlink(missing_ok=True)
+        return Outcome(name, "skipped", err.reason), None
+    found = assess(name, info, samples, target)
+    if not found.kept:
+        flac.unlink(missing_ok=True)
+        return found, None
+    return found, Identity(sha256_of(path), fingerprint, loudness_envelope(samples, info.sample_rate))
+
+
+def flac_output(dest: Path, target: Target) -> list[str]:
+    """The ffmpeg output that writes 16-bit FLAC at the target rate and channels, its bytes depending on
+    the audio only (bitexact, no metadata)."""
+    return ["-map", "0:a:0", "-ac", str(target.channels), "-ar", str(target.sample_rate), "-sample_fmt", "s16",
+            "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", "-c:a", "flac", "-y", str(dest)]
+
+
+def decode_and_convert(path: Path, flac: Path, target: Target) -> tuple[AudioInfo, np.ndarray, np.ndarray | None]:
+    """A file's info, samples and fingerprint, with its FLAC written, from one decode."""
+    flac.parent.mkdir(parents=True, exist_ok=True)
+    plain_wav = read_pcm16_wav(path)
+    if plain_wav is not None and (plain_wav[0].sample_rate, plain_wav[0].channels) == (target.sample_rate, target.channels):
+        info, samples = plain_wav
+        sf.write(flac, samples, target.sample_rate, format="FLAC", subtype="PCM_16")
+        return info, samples, fingerprint_samples(samples, info.sample_rate)
+    raw_fingerprint = flac.with_suffix(".fingerprint")
+    try:
+        info, samples = decode_with_ffmpeg(path, [*flac_output(flac, target), *chromaprint_output(raw_fingerprint)])
+        return info, samples, parse_fingerprint(raw_fingerprint.read_bytes())
+    finally:
+        raw_fingerprint.unlink(missing_ok=True)
+
+
+def assess(name: str, info: AudioInfo, samples: np.ndarray, target: Target) -> Outcome:
+    """The outcome of a decoded file: kept (accepted or converted, with warnings) or skipped, and why."""
     found = Outcome(name, "skipped", sample_rate=info.sample_rate, channels=info.channels,
                     seconds=round(info.seconds, 6))
     if not samples.any():
@@ -122,7 +146,7 @@ def judge_decoded(path: Path, name: str, target: Target):
         conversions.append(f"mixed {info.channels} -> {target.channels} channel(s)")
     found.status = "converted" if conversions else "accepted"
     found.reason = "; ".join(conversions)
-    return found, info, samples
+    return found
 
 
 def mark_duplicates(outcomes: list[Outcome], identities: dict[str, Identity], linked: set[str] = frozenset()) -> None:
@@ -178,25 +202,6 @@ def output_names(names: list[str]) -> dict[str, str]:
     return {name: out if taken[out] == 1 else f"{name}.flac" for name, out in plain.items()}
 
 
-def convert(source: Path, dest: Path, target: Target) -> None:
-    """To 16-bit FLAC, the bytes depending on the audio only: libsndfile for a 16-bit WAV already at
-    the target rate and channels (its samples as they are), ffmpeg with bitexact flags and no
-    metadata for anything to resample, mix down or decode."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    plain_wav = read_pcm16_wav(source)
-    if plain_wav is not None and (plain_wav[0].sample_rate, plain_wav[0].channels) == (target.sample_rate, target.channels):
-        sf.write(dest, plain_wav[1], target.sample_rate, format="FLAC", subtype="PCM_16")
-        return
-    done = subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", str(source), "-map", "0:a:0",
-         "-ac", str(target.channels), "-ar", str(target.sample_rate), "-sample_fmt", "s16",
-         "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", "-c:a", "flac",
-         "-y", str(dest)],
-        capture_output=True, text=True)
-    if done.returncode != 0:
-        raise BadAudioError(source, f"ffmpeg could not convert it: {done.stderr.strip()[-300:]}")
-
-
 def describe_bad(source: Path, bad: list[Outcome]) -> str:
     lines = [f"{source}: {len(bad)} bad input file(s) (on_bad_input: fail); fix or remove them, "
              "or set on_bad_input: skip to train without them:"]
@@ -214,32 +219,41 @@ def ingest(source: Path, out_dir: Path, target: Target, on_bad_input: str, threa
     require_ffmpeg()
     files = corpus_files(source)
     names = [p.relative_to(source).as_posix() for p in files]
-    with ThreadPoolExecutor(max(1, threads)) as pool:
-        judged = list(pool.map(lambda p, n: judge(p, n, target), files, names))
-    outcomes = [outcome for outcome, _ in judged]
-    linked = {name for path, name in zip(files, names)
-              if os.path.realpath(path) != os.path.join(os.path.realpath(source), name)}
-    mark_duplicates(outcomes, {outcome.file: identity for outcome, identity in judged if identity is not None}, linked)
-    for o in outcomes:
-        log.log(logging.INFO if o.kept else logging.WARNING, "%s: %s%s%s", o.file, o.status,
-                f" ({o.reason})" if o.reason else "", "".join(f"; {w}" for w in o.warnings))
-
-    report = {"source": source.as_posix(), "corpus": out_dir.as_posix(), "on_bad_input": on_bad_input,
-              "target": asdict(target), "files": [asdict(o) for o in outcomes]}
-    bad = [o for o in outcomes if o.status == "skipped"]
-    if bad and on_bad_input == "fail":
-        raise BadInputError(describe_bad(source, bad))
-    kept = [o for o in outcomes if o.kept]
-    if not kept:
-        raise BadInputError(f"{source}: no usable audio among {len(files)} file(s)")
-
+    # Each file's FLAC is written beside the others as it is decoded (staging/<index>.flac); the kept
+    # ones are given their names once every file is judged, and the folder replaces out_dir.
     partial = out_dir.with_name(out_dir.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    outputs = output_names([o.file for o in kept])
-    with ThreadPoolExecutor(max(1, threads)) as pool:
-        list(pool.map(lambda o: convert(source / o.file, partial / outputs[o.file], target), kept))
-    for o in kept:
-        o.output = outputs[o.file]
+    staging = partial / ".decoded"
+    staged = {name: staging / f"{index}.flac" for index, name in enumerate(names)}
+    try:
+        with ThreadPoolExecutor(max(1, threads)) as pool:
+            judged = list(pool.map(lambda p, n: judge(p, n, target, staged[n]), files, names))
+        outcomes = [outcome for outcome, _ in judged]
+        linked = {name for path, name in zip(files, names)
+                  if os.path.realpath(path) != os.path.join(os.path.realpath(source), name)}
+        mark_duplicates(outcomes, {outcome.file: identity for outcome, identity in judged if identity is not None},
+                        linked)
+        for o in outcomes:
+            log.log(logging.INFO if o.kept else logging.WARNING, "%s: %s%s%s", o.file, o.status,
+                    f" ({o.reason})" if o.reason else "", "".join(f"; {w}" for w in o.warnings))
+
+        report = {"source": source.as_posix(), "corpus": out_dir.as_posix(), "on_bad_input": on_bad_input,
+                  "target": asdict(target), "files": [asdict(o) for o in outcomes]}
+        bad = [o for o in outcomes if o.status == "skipped"]
+        if bad and on_bad_input == "fail":
+            raise BadInputError(describe_bad(source, bad))
+        kept = [o for o in outcomes if o.kept]
+        if not kept:
+            raise BadInputError(f"{source}: no usable audio among {len(files)} file(s)")
+        outputs = output_names([o.file for o in kept])
+        for o in kept:
+            o.output = outputs[o.file]
+            (partial / o.output).parent.mkdir(parents=True, exist_ok=True)
+            staged[o.file].rename(partial / o.output)
+        shutil.rmtree(staging)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)  # out_dir, from an earlier run, stays as it was
+        raise
     shutil.rmtree(out_dir, ignore_errors=True)
     partial.rename(out_dir)
 

@@ -99,10 +99,26 @@ def test_a_missing_raw_corpus_folder_says_how_to_provide_it(tmp_path, monkeypatc
     assert raw_corpus_folder("electone") == "data/raw/electone"
 
 
+def with_seed_spread(config: dict) -> dict:
+    """The config with configs/experiments/seed_spread.yaml merged over it, as --configfile merges."""
+    from electone_rave.workflow.config import load
+    spread = load(REPO / "configs/config.yaml", configfiles=(REPO / "configs/experiments/seed_spread.yaml",))
+    config["scales"]["demo"]["seeds"] = spread["scales"]["demo"]["seeds"]
+    return config
+
+
+def test_the_demo_trains_one_seed_and_the_seed_spread_experiment_two(config):
+    from electone_rave.workflow.config import arm_runs, expand_seeds
+    assert arm_runs(expand_seeds({**config, "scale": "demo"}), "baseline") == ["baseline"]
+    assert arm_runs(expand_seeds({**with_seed_spread(config), "scale": "demo"}), "baseline") == \
+        ["baseline", "baseline_seed1971"]
+
+
 def test_each_arm_trains_once_per_seed_and_the_first_seed_keeps_its_name(config):
     from electone_rave.workflow.config import arm_runs, expand_seeds
+    config = with_seed_spread(config)
     config["arms"]["electone"]["seeds"] = [7, 8, 9]
-    runs = expand_seeds({**config, "scale": "demo"})  # demo: every other arm trains with 1970 and 1971
+    runs = expand_seeds({**config, "scale": "demo"})  # seed_spread: every other arm trains with 1970 and 1971
     assert arm_runs(runs, "electone") == ["electone", "electone_seed8", "electone_seed9"]
     assert [runs[r]["seed"] for r in arm_runs(runs, "electone")] == [7, 8, 9]
     assert [runs[r]["prior"] for r in arm_runs(runs, "electone")] == [True, False, False]  # one prior per arm
@@ -112,6 +128,7 @@ def test_each_arm_trains_once_per_seed_and_the_first_seed_keeps_its_name(config)
 
 def test_a_seed_run_may_not_take_another_arms_name(config):
     from electone_rave.workflow.config import expand_seeds
+    config = with_seed_spread(config)
     config["arms"]["electone_seed1971"] = dict(config["arms"]["electone_no_noise"])
     with pytest.raises(ConfigError, match="arms/electone: seed 1971 makes the run 'electone_seed1971'"):
         expand_seeds({**config, "scale": "demo"})

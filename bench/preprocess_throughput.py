@@ -1,7 +1,8 @@
 """Benchmark 1: preprocessing throughput, in seconds of audio per wall second, of the workflow's
 ingest + preprocess against stock `rave preprocess` on the same corpus, for corpora made like real
-ones: the generated 16-bit mono WAV, and the same audio as float32 WAV (as MusicNet ships) and as
-stereo 48 kHz FLAC, OGG and MP3 (as albums come)."""
+ones: an album's worth of generated tracks of different lengths (3 to 5 minutes by default), as
+16-bit mono WAV, as float32 WAV (as MusicNet ships) and as stereo 48 kHz FLAC, OGG and MP3 (as
+albums come)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from electone_rave.preprocess.database import count_entries
 LOGS = RESULTS / "logs" / "preprocess_throughput"  # kept: a failed step says which log to read
 # How each corpus is made from the generated WAV files: (file extension, ffmpeg output options).
 FORMATS = {
-    "wav_pcm16_mono_44k": (".wav", None),  # the generated files as they are
+    "wav_pcm16_mono_44k": (".wav", ["-c:a", "pcm_s16le"]),  # the generated format
     "wav_float32_stereo_48k": (".wav", ["-ac", "2", "-ar", "48000", "-c:a", "pcm_f32le"]),
     "flac_stereo_48k": (".flac", ["-ac", "2", "-ar", "48000", "-c:a", "flac"]),
     "ogg_stereo_48k": (".ogg", ["-ac", "2", "-ar", "48000", "-c:a", "libvorbis", "-q:a", "5"]),
@@ -24,15 +25,19 @@ FORMATS = {
 }
 
 
-def encode(generated: Path, out: Path, kind: str) -> Path:
-    """The generated corpus in one of FORMATS (the encoding is not timed)."""
+def track_lengths(files: int, longest: float) -> list[int]:
+    """Whole seconds from 60 % of the longest to all of it, evenly spread: tracks of an album differ
+    in length (ingest compares by sound only files within 2 s of each other's length)."""
+    return [round(longest * (0.6 + 0.4 * i / max(1, files - 1))) for i in range(files)]
+
+
+def encode(generated: Path, out: Path, kind: str, lengths: list[int]) -> Path:
+    """The generated corpus cut to `lengths` and encoded as one of FORMATS (not timed)."""
     suffix, options = FORMATS[kind]
-    if options is None:
-        return generated
     out.mkdir()
-    for wav in sorted(generated.glob("*.wav")):
-        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(wav), *options, str(out / (wav.stem + suffix))],
-                       check=True)
+    for wav, seconds in zip(sorted(generated.glob("*.wav")), lengths, strict=True):
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(wav), "-t", str(seconds), *options,
+                        str(out / (wav.stem + suffix))], check=True)
     return out
 
 
@@ -64,13 +69,14 @@ def compare(corpus: Path, work: Path, audio: dict, audio_seconds: float, threads
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--files", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=30.0, help="per file")
+    parser.add_argument("--files", type=int, default=12)
+    parser.add_argument("--seconds", type=float, default=300.0, help="the longest file; the others down to 60 %% of it")
     parser.add_argument("--threads", type=int, default=2, help="ingest's decoding threads and preprocess's workers")
     parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS))
     args = parser.parse_args(argv)
     audio = workflow_config()["audio"]
-    audio_seconds = args.files * args.seconds
+    lengths = track_lengths(args.files, args.seconds)
+    audio_seconds = float(sum(lengths))
 
     formats = {}
     with tempfile.TemporaryDirectory(prefix="bench-preprocess-") as tmp:
@@ -80,7 +86,7 @@ def main(argv: list[str] | None = None) -> dict:
         for kind in args.formats:
             work = Path(tmp) / kind
             work.mkdir()
-            corpus = encode(generated, work / "corpus", kind)
+            corpus = encode(generated, work / "corpus", kind, lengths)
             formats[kind] = compare(corpus, work, audio, audio_seconds, args.threads, kind)
             row = formats[kind]
             print(f"{kind}: stock rave preprocess {row['stock_rave_preprocess']['x_realtime']:.0f}x real time, "
@@ -88,7 +94,7 @@ def main(argv: list[str] | None = None) -> dict:
                   f"ratio {row['speed_ratio_workflow_to_stock']:.2f}")
 
     figures = {
-        "corpus": {"files": args.files, "seconds_per_file": args.seconds, "audio_seconds": audio_seconds,
+        "corpus": {"files": args.files, "seconds_per_file": lengths, "audio_seconds": audio_seconds,
                    "threads": args.threads},
         "formats": formats,
         "slowest_speed_ratio_workflow_to_stock": min(f["speed_ratio_workflow_to_stock"] for f in formats.values()),
@@ -97,7 +103,7 @@ def main(argv: list[str] | None = None) -> dict:
         "target_speed_ratio_to_stock": 1.0,
     }
     path = write_result("preprocess_throughput", figures)
-    print(f"preprocessing {audio_seconds:.0f} s of audio per format: slowest ratio to stock "
+    print(f"preprocessing {audio_seconds:.0f} s of audio in each format: slowest ratio to stock "
           f"{figures['slowest_speed_ratio_workflow_to_stock']:.2f}, slowest workflow "
           f"{figures['slowest_workflow_x_realtime']:.0f}x real time -> {path}")
     return figures

@@ -290,31 +290,37 @@ def test_different_noise_like_recordings_are_not_duplicates(tmp_path: Path):
 
 
 def test_each_file_is_decoded_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """The decode that judges a file also writes its FLAC and its fingerprint: one ffmpeg run reads a
-    compressed or converted file, none reads a 16-bit WAV already in the training format."""
+    """The decode that judges a file also writes its FLAC: one ffmpeg run reads a compressed or
+    converted file, none reads a 16-bit WAV already in the training format. Only files that last
+    about as long as another (possible copies) are fingerprinted, from their FLAC."""
+    import os
     import shutil
     import subprocess
 
     folder = tmp_path / "raw"
     folder.mkdir()
     sf.write(folder / "plain.wav", tone(SECONDS, 44100), 44100, subtype="PCM_16")
-    sf.write(folder / "rate_22050.wav", tone(SECONDS, 22050), 22050, subtype="PCM_16")
-    sf.write(tmp_path / "stereo.wav", tone(SECONDS, 48000, channels=2), 48000, subtype="PCM_16")
+    sf.write(folder / "rate_22050.wav", tone(SECONDS + 1, 22050), 22050, subtype="PCM_16")
+    sf.write(folder / "longer.wav", tone(SECONDS + 9, 44100), 44100, subtype="PCM_16")  # no other within 2 s
+    sf.write(tmp_path / "stereo.wav", tone(SECONDS + 4, 48000, channels=2), 48000, subtype="PCM_16")
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(tmp_path / "stereo.wav"), str(folder / "album.mp3")],
-                   check=True)
+                   check=True)  # 11 s: none within 2 s
     shims, calls = tmp_path / "bin", tmp_path / "calls.log"
     shims.mkdir()
     for tool in ("ffmpeg", "ffprobe"):
         (shims / tool).write_text(f'#!/bin/sh\nprintf "%s\\n" "{tool} $*" >> {calls}\nexec {shutil.which(tool)} "$@"\n')
         (shims / tool).chmod(0o755)
-    monkeypatch.setenv("PATH", f"{shims}:{__import__('os').environ['PATH']}")
+    monkeypatch.setenv("PATH", f"{shims}{os.pathsep}{os.environ['PATH']}")
 
     report = ingest(folder, tmp_path / "flac", TARGET, "fail", threads=2)
     assert {f["file"]: f["output"] for f in report["files"]} == {
-        "plain.wav": "plain.flac", "rate_22050.wav": "rate_22050.flac", "album.mp3": "album.flac"}
-    ffmpeg_inputs = [line for line in calls.read_text().splitlines() if line.startswith("ffmpeg ")]
-    for name, runs in (("album.mp3", 1), ("rate_22050.wav", 1), ("plain.wav", 0)):
-        assert sum(f"-i {folder / name} " in line for line in ffmpeg_inputs) == runs, (name, ffmpeg_inputs)
-    assert len(ffmpeg_inputs) == 3  # plain.wav's fingerprint, from its samples already read (-i pipe:0)
+        "plain.wav": "plain.flac", "rate_22050.wav": "rate_22050.flac", "longer.wav": "longer.flac",
+        "album.mp3": "album.flac"}
+    ffmpeg_runs = [line for line in calls.read_text().splitlines() if line.startswith("ffmpeg ")]
+    for name, runs in (("album.mp3", 1), ("rate_22050.wav", 1), ("plain.wav", 0), ("longer.wav", 0)):
+        assert sum(f"-i {folder / name} " in line for line in ffmpeg_runs) == runs, (name, ffmpeg_runs)
+    fingerprinted = [line for line in ffmpeg_runs if "-f chromaprint" in line]
+    assert len(fingerprinted) == 2 and all(".decoded/" in line for line in fingerprinted)  # plain and rate_22050
+    assert len(ffmpeg_runs) == 4
     assert all(info.samplerate == 44100 and info.channels == 1 and info.subtype == "PCM_16"
                for info in map(sf.info, sorted((tmp_path / "flac").glob("*.flac"))))

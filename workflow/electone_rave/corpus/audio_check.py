@@ -116,8 +116,7 @@ def check_exists(path: Path) -> Path:
 
 def decode_with_ffmpeg(path: Path, outputs: list[str] = ()) -> tuple[AudioInfo, np.ndarray]:
     """decode() by ffmpeg, whatever the file. `outputs` are further ffmpeg outputs (their options and
-    file) made in the same run from the same decode, such as the converted file and a fingerprint:
-    one decode of a compressed file serves every use of its samples."""
+    file, such as the converted file) made in the same run from the same decode."""
     path = check_exists(path)
     done = subprocess.run(
         ["ffprobe", "-v", "error", "-select_streams", "a:0",

@@ -1,5 +1,5 @@
 """Recognising a recording by its sound: Chromaprint fingerprints (computed by ffmpeg's chromaprint
-muxer, from a file or from decoded samples) and their comparison.
+muxer, from a file or its bytes) and their comparison.
 
 Chromaprint gives one 32-bit item per ~0.124 s of audio. Two fingerprints are compared by the mean
 number of differing bits per item at the best alignment: ~1-3 for the same recording cut, resampled,
@@ -37,22 +37,13 @@ def looks_like_audio(head: bytes) -> bool:
     return len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0  # MPEG audio / ADTS frame sync
 
 
-def chromaprint_output(dest: Path | str) -> list[str]:
-    """The ffmpeg output (options and file) that writes the first audio stream's raw fingerprint."""
-    return ["-map", "0:a:0", "-ac", "1", "-f", "chromaprint", "-fp_format", "raw", "-y", str(dest)]
-
-
-def parse_fingerprint(raw: bytes) -> np.ndarray | None:
-    """A raw fingerprint's items, or None for one too short to recognise anything by (under ~5 s)."""
-    if len(raw) < 4 * WINDOW_ITEMS:
-        return None
-    return np.frombuffer(raw[: len(raw) // 4 * 4], dtype="<u4")
-
-
 def _chromaprint(input_flags: list[str], data: bytes | None) -> np.ndarray | None:
     done = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", *input_flags,
-                           *chromaprint_output("pipe:1")], input=data, capture_output=True)
-    return parse_fingerprint(done.stdout) if done.returncode == 0 else None
+                           "-vn", "-ac", "1", "-f", "chromaprint", "-fp_format", "raw", "pipe:1"],
+                          input=data, capture_output=True)
+    if done.returncode != 0 or len(done.stdout) < 4 * WINDOW_ITEMS:
+        return None
+    return np.frombuffer(done.stdout[: len(done.stdout) // 4 * 4], dtype="<u4")
 
 
 def fingerprint(source: Path | bytes) -> np.ndarray | None:
@@ -60,13 +51,6 @@ def fingerprint(source: Path | bytes) -> np.ndarray | None:
     if isinstance(source, bytes):
         return _chromaprint(["-i", "pipe:0"], source)
     return _chromaprint(["-i", str(source)], None)
-
-
-def fingerprint_samples(samples: np.ndarray, sample_rate: int) -> np.ndarray | None:
-    """The fingerprint of decoded int16 samples [frames, channels]: no second decode of the file."""
-    samples = np.ascontiguousarray(samples, dtype="<i2")
-    return _chromaprint(["-f", "s16le", "-ar", str(sample_rate), "-ac", str(samples.shape[1]), "-i", "pipe:0"],
-                        samples.tobytes())
 
 
 ENVELOPE_HOP_SECONDS = 0.01

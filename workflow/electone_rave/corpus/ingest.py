@@ -3,14 +3,14 @@
 Every file under the source folder is decoded completely, once, and judged. The decode also writes
 the file as 16-bit FLAC at the training sample rate and channel count (RAVE's own preprocessing
 decodes to 16-bit too, so nothing it would see is lost), kept if the file is: a plain 16-bit WAV
-already in that format is read in-process and written by libsndfile; anything else is decoded by one
-ffmpeg run that also converts it and fingerprints it. Bad files either fail the run, all of them
+already in that format is read in-process and written by libsndfile; anything else is decoded and
+converted by one ffmpeg run. Bad files either fail the run, all of them
 named with their reasons (`on_bad_input: fail`), or are skipped with the reason recorded (`skip`).
 The report lists every file found and what became of it.
 
 A folder often holds one recording more than once: a symlinked folder, a copy in a second folder,
 the same track as FLAC and as MP3. Each copy after the first is a duplicate (the same bytes, or the
-same recording by its Chromaprint fingerprint, computed from the samples already decoded), judged
+same recording by its Chromaprint fingerprint and loudness envelope), judged
 like any bad file: so the corpus' length is not overstated, and a held-out file never has a copy
 among the training files. The copy kept is a lossless one where there is one, else the first by name.
 """
@@ -31,8 +31,7 @@ import soundfile as sf
 from ..errors import ElectoneRaveError
 from ..fileio import sha256_of
 from .audio_check import AudioInfo, BadAudioError, decode_with_ffmpeg, read_pcm16_wav, require_ffmpeg
-from .fingerprint import (MATCH_BITS, SAME_ENVELOPE, chromaprint_output, envelope_correlation, fingerprint_samples,
-                          loudness_envelope, parse_fingerprint, whole_match)
+from .fingerprint import MATCH_BITS, SAME_ENVELOPE, envelope_correlation, fingerprint, loudness_envelope, whole_match
 from .manifest import AUDIO_EXTENSIONS, WORKFLOW_MARKERS
 
 log = logging.getLogger(__name__)
@@ -74,11 +73,14 @@ class Target:
 
 @dataclass
 class Identity:
-    """What recognises a kept file's recording: its bytes, the fingerprint of its samples and how its
-    loudness moves (two noise-like recordings can share a fingerprint's statistics, not their envelope)."""
+    """What recognises a kept file's recording: its bytes, how its loudness moves and the fingerprint
+    of its sound (two noise-like recordings can share a fingerprint's statistics, not their envelope).
+    Copies of a recording last as long as each other, so only a file with another of about its length
+    is fingerprinted and enveloped (from its FLAC, after every file is decoded): the others are
+    compared by bytes."""
     sha256: str
-    fingerprint: np.ndarray | None
-    envelope: np.ndarray
+    fingerprint: np.ndarray | None = None
+    envelope: np.ndarray | None = None
 
 
 def judge(path: Path, name: str, target: Target, flac: Path) -> tuple[Outcome, Identity | None]:
@@ -89,7 +91,7 @@ def judge(path: Path, name: str, target: Target, flac: Path) -> tuple[Outcome, I
     if path.suffix.lower() not in AUDIO_EXTENSIONS:
         return Outcome(name, "ignored", f"not an audio file extension ({path.suffix or 'none'})"), None
     try:
-        info, samples, fingerprint = decode_and_convert(path, flac, target)
+        info, samples = decode_and_convert(path, flac, target)
     except BadAudioError as err:
         flac.unlink(missing_ok=True)
         return Outcome(name, "skipped", err.reason), None
@@ -97,7 +99,7 @@ def judge(path: Path, name: str, target: Target, flac: Path) -> tuple[Outcome, I
     if not found.kept:
         flac.unlink(missing_ok=True)
         return found, None
-    return found, Identity(sha256_of(path), fingerprint, loudness_envelope(samples, info.sample_rate))
+    return found, Identity(sha256_of(path))
 
 
 def flac_output(dest: Path, target: Target) -> list[str]:
@@ -107,20 +109,30 @@ def flac_output(dest: Path, target: Target) -> list[str]:
             "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", "-c:a", "flac", "-y", str(dest)]
 
 
-def decode_and_convert(path: Path, flac: Path, target: Target) -> tuple[AudioInfo, np.ndarray, np.ndarray | None]:
-    """A file's info, samples and fingerprint, with its FLAC written, from one decode."""
+def decode_and_convert(path: Path, flac: Path, target: Target) -> tuple[AudioInfo, np.ndarray]:
+    """A file's info and samples, with its FLAC written, from one decode."""
     flac.parent.mkdir(parents=True, exist_ok=True)
     plain_wav = read_pcm16_wav(path)
     if plain_wav is not None and (plain_wav[0].sample_rate, plain_wav[0].channels) == (target.sample_rate, target.channels):
-        info, samples = plain_wav
-        sf.write(flac, samples, target.sample_rate, format="FLAC", subtype="PCM_16")
-        return info, samples, fingerprint_samples(samples, info.sample_rate)
-    raw_fingerprint = flac.with_suffix(".fingerprint")
-    try:
-        info, samples = decode_with_ffmpeg(path, [*flac_output(flac, target), *chromaprint_output(raw_fingerprint)])
-        return info, samples, parse_fingerprint(raw_fingerprint.read_bytes())
-    finally:
-        raw_fingerprint.unlink(missing_ok=True)
+        sf.write(flac, plain_wav[1], target.sample_rate, format="FLAC", subtype="PCM_16")
+        return plain_wav
+    return decode_with_ffmpeg(path, flac_output(flac, target))
+
+
+def identify_neighbours(outcomes: list[Outcome], identities: dict[str, Identity], flac: dict[str, Path],
+                        threads: int) -> None:
+    """Fingerprint and envelope, from its FLAC, each kept file that lasts about as long as another kept
+    file (the only ones mark_duplicates compares by sound)."""
+    kept = sorted((o for o in outcomes if o.kept), key=lambda o: o.seconds)
+    near = sorted({o.file for a, b in zip(kept, kept[1:]) if b.seconds - a.seconds <= SAME_LENGTH_SECONDS for o in (a, b)})
+
+    def identify(name: str) -> None:
+        samples, rate = sf.read(flac[name], dtype="int16", always_2d=True)
+        identities[name].envelope = loudness_envelope(samples, rate)
+        identities[name].fingerprint = fingerprint(flac[name])
+
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        list(pool.map(identify, near))
 
 
 def assess(name: str, info: AudioInfo, samples: np.ndarray, target: Target) -> Outcome:
@@ -229,10 +241,11 @@ def ingest(source: Path, out_dir: Path, target: Target, on_bad_input: str, threa
         with ThreadPoolExecutor(max(1, threads)) as pool:
             judged = list(pool.map(lambda p, n: judge(p, n, target, staged[n]), files, names))
         outcomes = [outcome for outcome, _ in judged]
+        identities = {outcome.file: identity for outcome, identity in judged if identity is not None}
+        identify_neighbours(outcomes, identities, staged, threads)
         linked = {name for path, name in zip(files, names)
                   if os.path.realpath(path) != os.path.join(os.path.realpath(source), name)}
-        mark_duplicates(outcomes, {outcome.file: identity for outcome, identity in judged if identity is not None},
-                        linked)
+        mark_duplicates(outcomes, identities, linked)
         for o in outcomes:
             log.log(logging.INFO if o.kept else logging.WARNING, "%s: %s%s%s", o.file, o.status,
                     f" ({o.reason})" if o.reason else "", "".join(f"; {w}" for w in o.warnings))

@@ -1,0 +1,72 @@
+"""Benchmark 5: how long a newcomer's `make demo` takes after `make setup`, on a fresh copy of this
+checkout (its files as a clone would hold them, this checkout's venv), and where the time goes:
+each rule's share from the `benchmark:` files Snakemake writes. About 20 minutes on 2 cores, so
+`make bench` leaves it out: `python bench/run_all.py --only demo_wall_time`. Target: 20 minutes."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import shutil
+import subprocess
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from common import REPO, env, write_result
+
+LOG = REPO / "results" / "bench" / "logs" / "demo_wall_time.log"
+
+
+def fresh_copy(dest: Path) -> Path:
+    """What a clone holds (tracked and new, not ignored files; no dvc.lock), as a git repository,
+    with this checkout's venv linked in."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=REPO,
+                            capture_output=True, text=True, check=True).stdout
+    for rel in (f for f in listed.split("\0") if f and f != "dvc.lock" and (REPO / f).is_file()):
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / rel, dest / rel)
+    (dest / ".venv").symlink_to(REPO / ".venv")
+    for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
+                ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.org", "commit", "-qm", "demo"]):
+        subprocess.run(cmd, cwd=dest, check=True)
+    return dest
+
+
+def seconds_by_rule(benchmarks: Path) -> dict[str, float]:
+    """Wall seconds per rule, summed over its jobs (Snakemake's benchmark files)."""
+    totals: dict[str, float] = defaultdict(float)
+    for tsv in benchmarks.rglob("*.tsv"):
+        rule = tsv.relative_to(benchmarks).parts[0]
+        with tsv.open() as rows:
+            totals[rule] += sum(float(row["s"]) for row in csv.DictReader(rows, delimiter="\t"))
+    return dict(sorted(totals.items(), key=lambda item: -item[1]))
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.parse_args(argv)
+    LOG.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bench-demo-") as tmp, LOG.open("w") as log:
+        work = fresh_copy(Path(tmp))
+        start = time.perf_counter()
+        # `make demo` as a user runs it once `make setup` is done (its venv is this checkout's).
+        done = subprocess.run(["make", "-o", ".venv/.installed", "-o", "system-deps", "demo"], cwd=work, env=env(),
+                              stdout=log, stderr=subprocess.STDOUT)
+        wall = time.perf_counter() - start
+        if done.returncode != 0:
+            raise RuntimeError(f"make demo failed ({done.returncode}); see {LOG}")
+        by_rule = seconds_by_rule(work / "results" / "benchmarks")
+        trainings = len(list((work / "results" / "benchmarks" / "train").glob("*.tsv")))
+    figures = {"make_demo_wall_s": wall, "make_demo_minutes": wall / 60, "target_minutes": 20.0,
+               "trainings": trainings, "rule_seconds": by_rule,
+               "train_share_of_rule_seconds": by_rule.get("train", 0.0) / max(sum(by_rule.values()), 1e-9)}
+    path = write_result("demo_wall_time", figures)
+    print(f"make demo after setup: {figures['make_demo_minutes']:.1f} min ({trainings} trainings, "
+          f"{figures['train_share_of_rule_seconds']:.0%} of the rules' time in training) -> {path}")
+    return figures
+
+
+if __name__ == "__main__":
+    main()

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..fileio import write_json
-
 from ..corpus.manifest import evaluation_files, files_in_split, read_manifest, reconstruction_of
+from ..fileio import write_json
 from . import audio_metrics as m
 from .audio_files import read_mono
+from .codec_metrics import codec_metrics
 
 
 def _mean(rows: list[dict], keys) -> dict[str, float]:
@@ -30,7 +30,8 @@ def evaluate_reconstructions(manifest_path: Path, reconstructions: Path, run: st
         est, est_rate = read_mono(est_path)
         if est_rate != rate:
             raise ValueError(f"{est_path}: {est_rate} Hz, its original {original} is {rate} Hz")
-        rows.append({"file": original.relative_to(manifest["root"]).as_posix(), **m.pair_metrics(ref, est, rate)})
+        rows.append({"file": original.relative_to(manifest["root"]).as_posix(), **m.pair_metrics(ref, est, rate),
+                     **codec_metrics(ref, est, rate)})
         refs.append(ref)
         ests.append(est)
     metrics = [k for k in rows[0] if k != "file"]

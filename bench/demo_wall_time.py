@@ -1,7 +1,8 @@
 """Benchmark 5: how long a newcomer's `make demo` takes after `make setup`, on a fresh copy of this
 checkout (its files as a clone would hold them, this checkout's venv), and where the time goes:
-each rule's share from the `benchmark:` files Snakemake writes. About 20 minutes on 2 cores, so
-`make bench` leaves it out: `python bench/run_all.py --only demo_wall_time`. Target: 20 minutes."""
+the seconds of each rule that has a `benchmark:` file (the heavy ones). A whole demo run (about 6
+minutes on 2 cores), so `make bench` leaves it out: `python bench/run_all.py --only demo_wall_time`.
+Target: 20 minutes."""
 
 from __future__ import annotations
 
@@ -61,10 +62,10 @@ def main(argv: list[str] | None = None) -> dict:
         trainings = len(list((work / "results" / "benchmarks" / "train").glob("*.tsv")))
     figures = {"make_demo_wall_s": wall, "make_demo_minutes": wall / 60, "target_minutes": 20.0,
                "trainings": trainings, "rule_seconds": by_rule,
-               "train_share_of_rule_seconds": by_rule.get("train", 0.0) / max(sum(by_rule.values()), 1e-9)}
+               "train_share_of_wall_time": by_rule.get("train", 0.0) / wall}
     path = write_result("demo_wall_time", figures)
     print(f"make demo after setup: {figures['make_demo_minutes']:.1f} min ({trainings} trainings, "
-          f"{figures['train_share_of_rule_seconds']:.0%} of the rules' time in training) -> {path}")
+          f"{figures['train_share_of_wall_time']:.0%} of it training) -> {path}")
     return figures
 
 

@@ -3,7 +3,7 @@ results/bench/<benchmark>.json each, and one line per figure on the terminal.
 
     make bench                                   # or: python bench/run_all.py
     python bench/run_all.py --only export_realtime
-    python bench/run_all.py --only demo_wall_time  # a whole `make demo` (about 20 minutes): not in the default set
+    python bench/run_all.py --only demo_wall_time  # a whole `make demo` (about 6 minutes): not in the default set
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ import soundfile as sf
 from conftest import run
 from electone_rave.corpus.audio_check import SPDIF_SYNC, BadAudioError, decode, probe, read_pcm16_wav, riff_chunk_ids
 from electone_rave.corpus.demo_corpus import generate_corpus
-from electone_rave.fileio import write_json
 from electone_rave.corpus.manifest import build_manifest
+from electone_rave.fileio import write_json
 
 
 @pytest.fixture

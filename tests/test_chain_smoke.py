@@ -25,9 +25,9 @@ import torch
 import yaml
 
 from conftest import run
-from electone_rave.fileio import sha256_of
 from electone_rave.corpus.manifest import files_in_split, reconstruction_of
 from electone_rave.evaluation.metrics import SEED_TAGS
+from electone_rave.fileio import sha256_of
 
 pytestmark = pytest.mark.slow
 

@@ -10,8 +10,8 @@ import scipy.signal
 import soundfile as sf
 
 from electone_rave.corpus.demo_corpus import generate_corpus
-from electone_rave.fileio import sha256_of
 from electone_rave.corpus.manifest import build_manifest
+from electone_rave.fileio import sha256_of
 
 
 def hashes(paths: list[Path]) -> list[str]:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EXPERIMENT, REPO, make_workspace, run
-from electone_rave.workflow.config import ConfigError, load
 from electone_rave.training.gin_stack import resolve
+from electone_rave.workflow.config import ConfigError, load
 
 
 

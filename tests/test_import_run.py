@@ -15,10 +15,10 @@ import torch
 import yaml
 
 from conftest import REPO, run
-from electone_rave.training.checkpoint import load_checkpoint, run_is_trusted
-from electone_rave.workflow.config import ConfigError, expand_seeds, load, validate
-from electone_rave.training.imported_run import ImportRunError, adopt, import_run
 from electone_rave.corpus.manifest import evaluation_files
+from electone_rave.training.checkpoint import load_checkpoint, run_is_trusted
+from electone_rave.training.imported_run import ImportRunError, adopt, import_run
+from electone_rave.workflow.config import ConfigError, expand_seeds, load, validate
 
 GIN = "SAMPLING_RATE = 44100\nCAPACITY = 4\n"
 

@@ -11,8 +11,8 @@ import soundfile as sf
 
 from conftest import BIN, run
 from electone_rave.corpus.ingest import BadInputError, Target, ingest, output_names
-from electone_rave.fileio import read_json, write_json
 from electone_rave.corpus.manifest import build_manifest
+from electone_rave.fileio import read_json, write_json
 from electone_rave.preprocess.database import preprocess
 
 N_SIGNAL = 131072
@@ -119,6 +119,20 @@ def test_fail_policy_names_every_bad_file_and_writes_nothing(messy_folder: Path,
         if status == "skipped":
             assert reason in message
     assert not (tmp_path / "corpus").exists() and not (tmp_path / "corpus.partial").exists()
+    assert not (tmp_path / "corpus.decoding").exists()
+
+
+def test_a_refused_ingest_keeps_the_corpus_an_earlier_one_made(messy_folder: Path, tmp_path: Path):
+    good = tmp_path / "good"
+    good.mkdir()
+    sf.write(good / "take.wav", tone(SECONDS, 44100), 44100, subtype="PCM_16")
+    ingest(good, tmp_path / "corpus", TARGET, on_bad_input="fail")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "corpus").iterdir()}
+    with pytest.raises(BadInputError):
+        ingest(messy_folder, tmp_path / "corpus", TARGET, on_bad_input="fail")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "corpus").iterdir()} == before == {
+        "take.flac": before["take.flac"]}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "good"]  # no partial or staging folder left
 
 
 def test_fail_policy_from_the_command_line(messy_folder: Path, tmp_path: Path):
@@ -159,9 +173,9 @@ def test_colliding_output_names_keep_their_extension():
 def test_the_database_is_keyed_in_manifest_order_and_identical_when_rebuilt(skipped_run, tmp_path: Path,
                                                                           monkeypatch, writer: str):
     import lmdb
-    from electone_rave.preprocess.database_order import audio_chunks, waveform
-    from electone_rave.fileio import sha256_of
     from electone_rave.corpus.manifest import files_in_split
+    from electone_rave.fileio import sha256_of
+    from electone_rave.preprocess.database_order import audio_chunks, waveform
     _, corpus = skipped_run
     manifest = build_manifest(corpus, heldout_files=1, seed=3)
     write_json(manifest, tmp_path / "manifest.json")
@@ -189,7 +203,7 @@ def test_a_killed_preprocessing_leaves_no_database_that_looks_complete(skipped_r
     _, corpus = skipped_run
     write_json(build_manifest(corpus, heldout_files=1, seed=3), tmp_path / "manifest.json")
     # Stock rave preprocess: slow enough to be caught mid-way on five chunks (the direct writer
-    # shares the same partial-then-rename steps, preprocess.preprocess).
+    # shares the same partial-then-rename steps, preprocess.database.preprocess).
     command = [str(BIN / "electone-rave"), "preprocess", "--manifest", str(tmp_path / "manifest.json"),
                "--out", str(tmp_path / "db"), "--sample-rate", "44100", "--channels", "1", "--n-signal", str(N_SIGNAL),
                "--writer", "rave"]
@@ -320,7 +334,7 @@ def test_each_file_is_decoded_once(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     for name, runs in (("album.mp3", 1), ("rate_22050.wav", 1), ("plain.wav", 0), ("longer.wav", 0)):
         assert sum(f"-i {folder / name} " in line for line in ffmpeg_runs) == runs, (name, ffmpeg_runs)
     fingerprinted = [line for line in ffmpeg_runs if "-f chromaprint" in line]
-    assert len(fingerprinted) == 2 and all(".decoded/" in line for line in fingerprinted)  # plain and rate_22050
+    assert len(fingerprinted) == 2 and all("flac.decoding/" in line for line in fingerprinted)  # plain and rate_22050
     assert len(ffmpeg_runs) == 4
     assert all(info.samplerate == 44100 and info.channels == 1 and info.subtype == "PCM_16"
                for info in map(sf.info, sorted((tmp_path / "flac").glob("*.flac"))))

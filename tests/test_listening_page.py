@@ -12,14 +12,14 @@ import pytest
 import soundfile as sf
 
 from conftest import run
-from electone_rave.workflow.config import is_private
+from electone_rave.corpus.manifest import build_manifest
 from electone_rave.evaluation.audio_metrics import loudness_lufs
 from electone_rave.evaluation.prior_generation import inlet_value, temperature_file_name
+from electone_rave.fileio import write_json
 from electone_rave.report.listening_page.browser_check import check_page
 from electone_rave.report.listening_page.clips import PEAK_CEILING_DB, loudest_window, match_loudness, write_clip
 from electone_rave.report.listening_page.render import render
-from electone_rave.fileio import write_json
-from electone_rave.corpus.manifest import build_manifest
+from electone_rave.workflow.config import is_private
 
 RATE = 44100
 

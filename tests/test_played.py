@@ -14,9 +14,9 @@ import soundfile as sf
 import torch
 
 from electone_rave.corpus.demo_corpus import generate_corpus
+from electone_rave.corpus.manifest import build_manifest
 from electone_rave.evaluation.played import PLAYED_RECORD, compare_exports, play_heldout, snr_db
 from electone_rave.fileio import write_json
-from electone_rave.corpus.manifest import build_manifest
 
 DELAY = 146 * 128  # 18,688 samples, as late as a v2 export
 

@@ -11,8 +11,8 @@ import pytest
 import soundfile as sf
 
 from conftest import BIN, make_workspace, run
-from electone_rave.workflow.guards import excluded_from_context, pattern_regex, read_dockerignore
 from electone_rave.corpus.private_corpus import CorpusMismatchError, check_against_manifest
+from electone_rave.workflow.guards import excluded_from_context, pattern_regex, read_dockerignore
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,8 @@ import soundfile as sf
 
 from conftest import run
 from electone_rave.corpus.demo_corpus import generate_corpus
-from electone_rave.workflow.guards import PrivateDataError
 from electone_rave.report.publish_guard import check_against, guard_outputs
+from electone_rave.workflow.guards import PrivateDataError
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from electone_rave.workflow.config import ConfigError
 from electone_rave.training.train import StepBudget, common_flags, trainer_env
+from electone_rave.workflow.config import ConfigError
 
 
 def lightning_trainer_under(env: dict[str, str], monkeypatch: pytest.MonkeyPatch):

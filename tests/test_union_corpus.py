@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from electone_rave.evaluation.evaluate import evaluate_reconstructions
-from electone_rave.fileio import write_json
 from electone_rave.corpus.manifest import build_manifest, files_in_split, reconstruction_of
 from electone_rave.corpus.union_corpus import UnionCorpusError, merge_manifests, write_union
+from electone_rave.evaluation.evaluate import evaluate_reconstructions
+from electone_rave.fileio import write_json
 
 RATE = 44100
 

@@ -2,17 +2,17 @@
 import re
 import shlex
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
-from pathlib import Path
-
-from electone_rave.workflow.config import (arm_budget, arm_overrides, arm_runs, check_semantics, expand_seeds, has_training_curves,
-                                  is_imported, is_private, is_scripted, raw_corpus_folder, weights_compared_runs)
-from electone_rave.training.gin_stack import project_files
-from electone_rave.workflow.guards import check_private_data
-from electone_rave.workflow.job_dependencies import Setting, command_code, lookup, module_code
 from electone_rave.corpus.private_corpus import manifest_path
 from electone_rave.corpus.union_corpus import members
+from electone_rave.training.gin_stack import project_files
+from electone_rave.workflow.config import (arm_budget, arm_overrides, arm_runs, check_semantics, expand_seeds,
+                                           has_training_curves, is_imported, is_private, is_scripted,
+                                           raw_corpus_folder, weights_compared_runs)
+from electone_rave.workflow.guards import check_private_data
+from electone_rave.workflow.job_dependencies import Setting, command_code, lookup, module_code
 
 check_semantics(config)
 check_private_data(Path(workflow.basedir))  # no audio in git or the Docker build context, ever

@@ -62,9 +62,9 @@ def cmd_ingest(a):
     from ..corpus.manifest import build_manifest
     from ..corpus.private_corpus import check_against_manifest
     from ..fileio import write_json
+    from ..workflow.config import chunk_samples
     if a.expect:
         check_against_manifest(a.source, a.expect)
-    from ..workflow.config import chunk_samples
     target = Target(a.sample_rate, a.channels, min_seconds=chunk_samples(a.n_signal) / a.sample_rate)
     report = ingest(a.source, a.out, target, a.on_bad_input, a.threads)
     write_json(build_manifest(a.out, a.heldout, a.seed), a.manifest)

@@ -47,6 +47,10 @@ class BadInputError(ElectoneRaveError, ValueError):
     pass
 
 
+class ConversionError(ElectoneRaveError, RuntimeError):
+    """A readable file whose FLAC could not be written (disk full, permissions): the run stops."""
+
+
 @dataclass
 class Outcome:
     file: str  # relative to the source folder
@@ -116,7 +120,11 @@ def decode_and_convert(path: Path, flac: Path, target: Target) -> tuple[AudioInf
     if plain_wav is not None and (plain_wav[0].sample_rate, plain_wav[0].channels) == (target.sample_rate, target.channels):
         sf.write(flac, plain_wav[1], target.sample_rate, format="FLAC", subtype="PCM_16")
         return plain_wav
-    return decode_with_ffmpeg(path, flac_output(flac, target))
+    try:
+        return decode_with_ffmpeg(path, flac_output(flac, target))
+    except BadAudioError as err:
+        decode_with_ffmpeg(path)  # raises BadAudioError again if the file itself is unreadable
+        raise ConversionError(f"{path}: decodes, but its FLAC {flac} could not be written: {err.reason}") from err
 
 
 def identify_neighbours(outcomes: list[Outcome], identities: dict[str, Identity], flac: dict[str, Path],
@@ -231,11 +239,13 @@ def ingest(source: Path, out_dir: Path, target: Target, on_bad_input: str, threa
     require_ffmpeg()
     files = corpus_files(source)
     names = [p.relative_to(source).as_posix() for p in files]
-    # Each file's FLAC is written beside the others as it is decoded (staging/<index>.flac); the kept
-    # ones are given their names once every file is judged, and the folder replaces out_dir.
+    # Each file's FLAC is written as it is decoded (<out>.decoding/<index>.flac); the kept ones move to
+    # their names in <out>.partial once every file is judged, and that folder replaces out_dir.
     partial = out_dir.with_name(out_dir.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    staging = partial / ".decoded"
+    staging = out_dir.with_name(out_dir.name + ".decoding")
+    for folder in (partial, staging):
+        shutil.rmtree(folder, ignore_errors=True)
+    partial.mkdir(parents=True)
     staged = {name: staging / f"{index}.flac" for index, name in enumerate(names)}
     try:
         with ThreadPoolExecutor(max(1, threads)) as pool:
@@ -263,10 +273,11 @@ def ingest(source: Path, out_dir: Path, target: Target, on_bad_input: str, threa
             o.output = outputs[o.file]
             (partial / o.output).parent.mkdir(parents=True, exist_ok=True)
             staged[o.file].rename(partial / o.output)
-        shutil.rmtree(staging)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)  # out_dir, from an earlier run, stays as it was
         raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # the skipped files' FLAC
     shutil.rmtree(out_dir, ignore_errors=True)
     partial.rename(out_dir)
 

@@ -1,5 +1,5 @@
 """What an export can be asked for, shared by the config check, the CLI and the export itself
-(kept apart from export.py so that checking a config does not depend on the export's code)."""
+(kept apart from rave_export.py so that checking a config does not depend on the export's code)."""
 
 NN_TILDE_METHODS = ("encode", "decode", "forward")  # what nn~ calls; every export must answer them
 MATMUL_WEIGHTS = ("float32", "bfloat16")  # the matrix-product layers' weight types (matmul_convs.WEIGHT_DTYPES)

@@ -7,8 +7,9 @@
 - `mel_distance`: DAC's multi-scale mel distance, the sum over seven scales (STFT windows of 32 to
   2048 samples, hop a quarter of the window, 5 to 320 mel bands) of the mean |log10 difference| of
   mel magnitudes clamped at 1e-5 (DAC's `MelSpectrogramLoss` with its configured mag_weight 0, pow
-  1). The STFT is torch's with a periodic square-root Hann window and the mel filters are librosa's,
-  as audiotools builds them. Lower is better.
+  1). The STFT is torch's with a periodic square-root Hann window and the mel filters are librosa's;
+  DAC itself computes them with its audiotools library, which is not installed here, so the values
+  follow DAC's settings rather than being checked against DAC's code. Lower is better.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 
 .PHONY: setup system-deps browser-deps demo test check bench dvc.yaml
 
-setup: system-deps $(VENV)/.installed
+setup: system-deps $(VENV)/.installed $(BIN)/nn-host
 
 system-deps:
 	@envs/system-deps.sh
@@ -29,6 +29,10 @@ $(VENV)/.installed: envs/requirements.lock pyproject.toml Makefile
 	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python --require-hashes envs/requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
+
+# nn-host (workflow/nn_host): nn~'s backend in C++, built against the venv's libtorch; about 15 s.
+$(BIN)/nn-host: $(VENV)/.installed $(wildcard workflow/nn_host/*)
+	workflow/nn_host/build.sh $(BIN)/python
 
 # After the run, record it in dvc.lock so `dvc status`/`dvc repro` agree nothing is stale.
 # dvc commit re-creates committed files from its cache (new mtimes); --touch restores the

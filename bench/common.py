@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -99,19 +98,9 @@ def workflow_config() -> dict:
     return yaml.safe_load((REPO / "configs" / "config.yaml").read_text())
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def machine() -> dict:
     from electone_rave import provenance
-    return {"cpu": cpu_model(), "cores_usable": len(os.sched_getaffinity(0)), **provenance.hardware(),
+    return {"cpu": provenance.cpu_model(), "cores_usable": len(os.sched_getaffinity(0)), **provenance.hardware(),
             "git_commit": provenance.git_commit(REPO), "versions": provenance.versions()}
 
 

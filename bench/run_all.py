@@ -12,6 +12,7 @@ import argparse
 
 import demo_wall_time
 import export_realtime
+import nn_host_load
 import preprocess_throughput
 import train_throughput
 import workflow_overhead
@@ -19,6 +20,7 @@ import workflow_overhead
 BENCHMARKS = {
     "preprocess_throughput": preprocess_throughput.main,
     "export_realtime": export_realtime.main,
+    "nn_host_load": nn_host_load.main,
     "train_throughput": train_throughput.main,
     "workflow_overhead": workflow_overhead.main,
     "demo_wall_time": demo_wall_time.main,

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # System packages electone-rave needs outside Python: ffmpeg/ffprobe (rave preprocess decodes with
-# them), rsync (the storage provider of profiles/kubernetes copies with it) and Python 3.11 with venv;
+# them), rsync (the storage provider of profiles/kubernetes copies with it), Python 3.11 with venv, and
+# what builds nn-host (workflow/nn_host, nn~'s backend in C++): cmake, a C++ compiler, pkg-config and
+# libsndfile's headers;
 # with --browser also Chromium, which the listening-page test drives, and libatomic1, which the node
 # binary inside Playwright's wheel (its driver) links against.
 # As root on Debian/Ubuntu this installs what is missing with apt; otherwise it names exactly what is
@@ -16,12 +18,17 @@ fi
 command -v ffmpeg >/dev/null || missing_cmds+=(ffmpeg)
 command -v ffprobe >/dev/null || missing_cmds+=(ffprobe)
 command -v rsync >/dev/null || missing_cmds+=(rsync)
+command -v cmake >/dev/null || missing_cmds+=(cmake)
+command -v c++ >/dev/null || missing_cmds+=(c++)
+command -v pkg-config >/dev/null || missing_cmds+=(pkg-config)
+[ -f /usr/include/sndfile.h ] || missing_cmds+=(sndfile.h)
 command -v python3.11 >/dev/null || missing_cmds+=(python3.11)
 python3.11 -c 'import venv, ensurepip' 2>/dev/null || missing_cmds+=(python3.11-venv)
 
 [ ${#missing_cmds[@]} -eq 0 ] && exit 0
 
 declare -A debian_package=([ffmpeg]=ffmpeg [ffprobe]=ffmpeg [rsync]=rsync [python3.11]=python3.11 [python3.11-venv]=python3.11-venv
+                          [cmake]=cmake [c++]=g++ [pkg-config]=pkg-config [sndfile.h]=libsndfile1-dev
                           [chromium]=chromium [libatomic.so.1]=libatomic1)
 packages=$(for c in "${missing_cmds[@]}"; do echo "${debian_package[$c]}"; done | sort -u | tr '\n' ' ')
 

@@ -57,6 +57,20 @@ def test_preprocess_throughput_compares_the_workflow_with_stock_rave(workspace: 
 
 
 @pytest.mark.slow
+def test_nn_host_load_times_the_grid_of_both_exports_and_their_ratio(workspace: Path):
+    figures = bench(workspace, "nn_host_load", "--override", "CAPACITY=4", "LATENT_SIZE=8", "--seconds", "0.5",
+                    "--sample-rates", "44100", "--buffers", "2048", "4096", "--threads", "1", "2", "--batches", "1")
+    assert figures["workflow_export"] == "float32"
+    for export in ("stock", "float32"):
+        cells = figures[export]["cells"]
+        assert {(c["buffer"], c["threads"]) for c in cells} == {(2048, 1), (2048, 2), (4096, 1), (4096, 2)}
+        assert all(0 < c["median_ms"] <= c["p99_ms"] for c in cells)
+        assert figures[export]["summary"]["buffer"] == 2048
+    assert len(figures["speedup_vs_stock"]) == 4 and all(r["median"] > 0 for r in figures["speedup_vs_stock"])
+    assert set(figures["goals"]) == {"float32_at_least_3x_stock_1_thread_buffer_2048", "two_threads_never_slower_than_one"}
+
+
+@pytest.mark.slow
 def test_export_realtime_measures_each_thread_count_and_buffer(workspace: Path):
     figures = bench(workspace, "export_realtime", "--override", "CAPACITY=4", "LATENT_SIZE=8",
                     "--seconds", "1", "--threads", "1", "2", "--larger-buffers", "4096")

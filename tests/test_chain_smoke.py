@@ -44,7 +44,7 @@ def test_manifest_lists_every_artefact_with_its_hash(chain: Path):
                      "adopt_scripted", "adopt_scripted_prior", "metrics",
                      "reconstruct", "evaluate_reconstructions", "generate_prior", "evaluate_prior", "realtime",
                      "play_heldout", "evaluate_played", "export_other_weights", "compare_weights",
-                     "ablation", "replication", "effective_config", "figure_training_curves", "figure_spectrograms",
+                     "nn_host_check", "load_grid", "ablation", "replication", "effective_config", "figure_training_curves", "figure_spectrograms",
                      "figure_ablation", "paper_numbers", "paper", "generate_prior_sweep", "listening_page"}
     paths = {row["path"] for row in manifest["artefacts"]}
     for expected in ("results/export/baseline.ts", "results/export/electone.ts",
@@ -148,10 +148,11 @@ def planned_jobs(workdir: Path) -> set[str]:
 # What a restructure must not change: every number the paper cites, as the smoke chain gave them
 # before the package was regrouped (`tests/data/smoke_numbers.json`). Timings, the commit, versions,
 # hardware, the bfloat16 SNR at smoke size (143 dB: both exports equal to the last bits) and an
-# untrained model's estimated delay are left out; floats within 0.1 % (another CPU's last bits).
+# untrained model's estimated delay and nn-host's load grid (timings) are left out; floats within 0.1 % (another CPU's last bits).
 # After a change meant to move a number, regenerate the file from a fresh chain.
 NUMBERS_REFERENCE = Path(__file__).parent / "data" / "smoke_numbers.json"
-NOT_COMPARED = {"git_commit", "versions", "hardware", "realtime_factor", "compute_seconds", "snr_db_min", "delay_samples"}
+NOT_COMPARED = {"git_commit", "versions", "hardware", "realtime_factor", "compute_seconds", "snr_db_min", "delay_samples",
+                "load"}
 
 
 def compared(value, approximate: bool = False):
@@ -225,6 +226,22 @@ def test_every_run_is_also_measured_as_nn_tilde_plays_its_export(chain: Path):
     assert (chain / "results/export/electone_bfloat16.ts").is_file()
     compared = json.loads((chain / "results/eval/electone/weights.json").read_text())
     assert compared["reference"]["model"] == "results/export/electone.ts" and weights["snr_db_min"] == compared["snr_db"]["min"]
+
+
+def test_every_export_plays_in_nn_host_as_in_python(chain: Path):
+    """The float32 and bfloat16 exports, the export with its prior and an imported .ts, played by
+    nn-host (nn~'s backend in C++): every method at batch 1 and 4 equals Python's output."""
+    from electone_rave.export.nn_host_check import TOLERANCE
+
+    checked = {path.stem for path in (chain / "results/nn_host_check").glob("*.json")}
+    assert {path.stem for path in (chain / "results/export").glob("*.ts")} == checked
+    for name, methods in (("electone", 3), ("electone_bfloat16", 3), ("electone_prior", 4), ("released_ts", 4)):
+        record = json.loads((chain / f"results/nn_host_check/{name}.json").read_text())
+        assert len(record["checks"]) == 2 * methods and {c["batch"] for c in record["checks"]} == {1, 4}
+        assert all(c["max_abs_difference"] <= TOLERANCE and c["output_rms"] > 0 for c in record["checks"]), name
+        assert record["libtorch"] == torch.__version__.split("+")[0]
+    assert json.loads((chain / "results/nn_host_check/released_ts.json").read_text())["nn_tilde"]["made_with_torch"] is None
+    assert json.loads((chain / "results/nn_host_check/electone.json").read_text())["nn_tilde"]["same_libtorch"] == ["v1.6.0"]
 
 
 def test_the_ablation_pairs_the_runs_of_each_seed(chain: Path):

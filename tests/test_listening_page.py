@@ -113,7 +113,12 @@ def fake_numbers(runs: list[tuple[str, str, bool]]) -> dict:
                      "seconds_kept": 6.0, "seconds_in_database": 2.0}],
         "runs": [{"run": run, "corpus": corpus, "noise_generator": noise, "reconstruction": metrics,
                   "realtime": {"realtime_factor": 0.5, "threads": 1, "buffer": 2048},
-                  "played": {"reconstruction": metrics, "realtime_factor": 0.6, "threads": 1, "buffer": 2048}}
+                  "played": {"reconstruction": metrics, "realtime_factor": 0.6, "threads": 1, "buffer": 2048},
+                  "load": {"libtorch": "2.5.0", "cpu": "a test CPU", "cells": [
+                      {"sample_rate": rate, "buffer": buffer, "threads": 1, "batch": 1, "median_ms": buffer / 1000,
+                       "p99_ms": buffer / 500, "missed_share": 0.25 if buffer == 512 else 0.0,
+                       "delay_ms": 1000 * (2 * buffer - 64) / rate}
+                      for rate in (44100, 48000) for buffer in (512, 2048)]}}
                  for run, corpus, noise in runs],
     }
 
@@ -145,6 +150,16 @@ def small_page(tmp_path: Path) -> dict:
                 reconstructions=reconstructions, priors={"quiet_run": prior}, temperatures=[0.5, 1.0],
                 figures=[], models=[], paper=tmp_path / "paper.pdf", clip_seconds=2.0, lufs=-20.0,
                 buffer=2048, html=site / "index.html", media_folder=site / "media")
+
+
+def test_the_load_grid_is_a_table_per_run(tmp_path: Path):
+    """Rows by sample rate, threads and batch, a column per buffer, the delay heard per sample rate."""
+    html = render(**small_page(tmp_path)).read_text()
+    section = html[html.index('id="load"'):html.index('id="provenance"')]
+    assert section.count("<details") == 2 and "<code>quiet_run</code>" in section and "a test CPU" in section
+    assert "<th>buffer 512</th><th>buffer 2048</th>" in section
+    assert "0.51 / 1.02 ms, 25 %" in section and "2.05 / 4.10 ms, 0 %" in section
+    assert section.count("delay heard") == 4 and f"{1000 * (2 * 2048 - 64) / 48000:.0f} ms" in section
 
 
 def test_a_private_corpus_has_no_clips_unless_the_page_is_local_only(tmp_path: Path):

@@ -35,6 +35,17 @@ def versions() -> dict[str, str]:
     return found
 
 
+def cpu_model() -> str:
+    """The CPU's model name, as /proc/cpuinfo gives it (what a timing describes)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def hardware() -> dict:
     import torch
     info = {"machine": platform.machine(), "processor": platform.processor() or platform.machine(),

@@ -75,7 +75,9 @@ def setting(key):
     """A rule parameter that is one config value (dotted key): its text for the command, and its key
     for DVC's params (job_dependencies.Setting). A function, so Snakemake keeps the Setting."""
     key = config_key(key)
-    return lambda wildcards: Setting(lookup(config, key), [key])
+    value = lookup(config, key)
+    text = " ".join(map(str, value)) if isinstance(value, list) else value  # a list: one argument per item
+    return lambda wildcards: Setting(text, [key])
 
 
 def whole_config(wildcards):
@@ -289,10 +291,12 @@ def artefacts():
         "generate_prior": expand(pattern(rules.generate_prior.output), run=PRIOR_RUNS),
         "evaluate_prior": expand(pattern(rules.evaluate_prior.output), run=PRIOR_RUNS),
         "realtime": expand(pattern(rules.realtime.output), run=RUNS),
+        "load_grid": expand(pattern(rules.load_grid.output), run=RUNS),
         "play_heldout": expand(pattern(rules.play_heldout.output), run=RUNS),
         "evaluate_played": expand(pattern(rules.evaluate_played.output), run=RUNS),
         "export_other_weights": expand(pattern(rules.export_other_weights.output), run=WEIGHTS_COMPARED_RUNS),
         "compare_weights": expand(pattern(rules.compare_weights.output), run=WEIGHTS_COMPARED_RUNS),
+        "nn_host_check": expand(pattern(rules.nn_host_check.output), export=EXPORTS),
         "ablation": pattern(rules.ablation.output),
         "replication": pattern(rules.replication.output),
         "effective_config": pattern(rules.effective_config.output),

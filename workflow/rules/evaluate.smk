@@ -133,6 +133,32 @@ rule play_heldout:
         " --buffer {params.buffer} --threads {params.threads} --seed {params.seed} {params.files} > {log} 2>&1"
 
 
+rule load_grid:
+    """The load a musician will see: the export played by nn-host (nn~'s backend in C++) at each
+    sample rate, nn~ buffer, thread count and batch of evaluation.load_grid."""
+    input:
+        model=rules.export.output,
+        played=rules.play_heldout.output,
+        host=NN_HOST_SOURCES,
+        code=code("load-grid"),
+    output:
+        "results/eval/{run}/load_grid.json",
+    params:
+        sample_rates=setting("evaluation.load_grid.sample_rates"),
+        buffers=setting("evaluation.load_grid.buffers"),
+        threads=setting("evaluation.load_grid.threads"),
+        batches=setting("evaluation.load_grid.batches"),
+        seconds=setting("scale.evaluation.load_grid_seconds"),
+        seed=setting("seed"),
+    threads: all_cores  # alone on the machine, so other jobs do not disturb the timing
+    log:
+        "results/logs/load_grid/{run}.log",
+    shell:
+        "electone-rave load-grid --model {input.model} --played {input.played}/played.json"
+        " --sample-rates {params.sample_rates} --buffers {params.buffers} --threads {params.threads}"
+        " --batches {params.batches} --seconds {params.seconds} --seed {params.seed} --out {output} > {log} 2>&1"
+
+
 rule evaluate_played:
     """The metrics of evaluate_reconstructions, on what the exported model played."""
     input:

@@ -128,3 +128,32 @@ rule adopt_scripted_prior:
         "results/logs/adopt_scripted_prior/{run}.log",
     shell:
         "electone-rave adopt-scripted --source {input.imported} --export {output} --sample-rate {params.sample_rate} > {log} 2>&1"
+
+
+# Every .ts the workflow leaves, by name (results/export/<name>.ts), and those imported as they are.
+EXPORTS = (CHECKPOINT_RUNS + SCRIPTED_RUNS + [f"{run}_prior" for run in PRIOR_RUNS]
+           + [f"{run}_{OTHER_WEIGHTS}" for run in WEIGHTS_COMPARED_RUNS])
+IMPORTED_EXPORTS = SCRIPTED_RUNS + [f"{run}_prior" for run in SCRIPTED_PRIOR_RUNS]
+NN_HOST_SOURCES = repository_files(sorted(
+    path.relative_to(workflow.basedir).as_posix() for path in Path(workflow.basedir, "workflow/nn_host").iterdir()))
+
+
+rule nn_host_check:
+    """An export played by nn-host (workflow/nn_host: nn~'s backend and buffering, in C++ against the
+    venv's libtorch) and by Python's torch: every method at batch 1 and 4, equal within float tolerance."""
+    input:
+        export="results/export/{export}.ts",
+        host=NN_HOST_SOURCES,
+        code=code("nn-host-check"),
+    output:
+        "results/nn_host_check/{export}.json",
+    wildcard_constraints:
+        export=one_of(EXPORTS),
+    params:
+        seed=setting("seed"),
+        imported=lambda wildcards: "--imported" if wildcards.export in IMPORTED_EXPORTS else "",
+    log:
+        "results/logs/nn_host_check/{export}.log",
+    shell:
+        "electone-rave nn-host-check --export {input.export} --out {output} --seed {params.seed} {params.imported}"
+        " > {log} 2>&1"

@@ -20,6 +20,7 @@ rule paper_numbers:
         rules.replication.output,
         expand(pattern(rules.evaluate_reconstructions.output), run=RUNS),
         expand(pattern(rules.realtime.output), run=RUNS),
+        expand(pattern(rules.load_grid.output), run=RUNS),
         expand(pattern(rules.evaluate_played.output), run=RUNS),
         expand(pattern(rules.play_heldout.output), run=RUNS),
         expand(pattern(rules.compare_weights.output), run=WEIGHTS_COMPARED_RUNS),

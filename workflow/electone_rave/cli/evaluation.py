@@ -118,6 +118,22 @@ def cmd_realtime(a):
     write_json(realtime_factor(a.model, a.buffer, a.threads, a.seconds), a.out)
 
 
+@command("load-grid", "the load a musician will see: an export played by nn-host at each sample rate, nn~ "
+         "buffer, thread count and batch (median and p99 time per buffer, missed deadlines, delay heard)",
+         arg("--model", type=Path, required=True),
+         arg("--played", type=Path, help="its played.json (play_heldout): the model's own streaming delay"),
+         arg("--sample-rates", type=int, nargs="+", required=True),
+         arg("--buffers", type=int, nargs="+", required=True),
+         arg("--threads", type=int, nargs="+", required=True),
+         arg("--batches", type=int, nargs="+", required=True),
+         arg("--seconds", type=float, required=True, help="audio played per cell"),
+         arg("--seed", type=int, required=True),
+         arg("--out", type=Path, required=True))
+def cmd_load_grid(a):
+    from ..evaluation.load_grid import load_grid
+    load_grid(a.model, a.played, a.out, a.sample_rates, a.buffers, a.threads, a.batches, a.seconds, a.seed)
+
+
 @command("replication", "the baseline replication: reference training behaviour, pass/fail",
          arg("--run", required=True),
          arg("--scalars", type=Path, required=True, help="the run's train_scalars.csv"),

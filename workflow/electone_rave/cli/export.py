@@ -36,3 +36,14 @@ def cmd_export(a):
 def cmd_adopt_scripted(a):
     from ..export.scripted_model import adopt_scripted
     adopt_scripted(a.source, a.export, a.sample_rate, a.provenance)
+
+
+@command("nn-host-check", "(rule nn_host_check) an export played in nn-host as nn~ plays it, compared with "
+         "Python sample for sample, at batch 1 and 4; the record says what nn~ finds and which nn~ releases fit",
+         arg("--export", type=Path, required=True, help="results/export/<name>.ts"),
+         arg("--out", type=Path, required=True, help="results/nn_host_check/<name>.json"),
+         arg("--seed", type=int, required=True, help="the test signal's and the models' seed"),
+         arg("--imported", action="store_true", help="an imported .ts: the torch it was made with is unknown"))
+def cmd_nn_host_check(a):
+    from ..export.nn_host_check import check_export
+    check_export(a.export, a.out, a.seed, a.imported)

@@ -49,6 +49,7 @@ def run_numbers(run: str, spec: dict, results: Path) -> dict:
         # The same held-out files played through the exported .ts as nn~ plays it: its quality, and
         # the compute time measured while playing them.
         "played": played_numbers(run, results),
+        "load": load_numbers(run, results),
         "phase_1_duration": None, "final_validation": None, "latent_dims_for_fidelity": {},
     }
     if has_training_curves(spec):
@@ -69,6 +70,13 @@ def played_numbers(run: str, results: Path) -> dict:
     record = read(results / "audio" / run / "played" / "played.json")
     return {"reconstruction": {**evaluated["mean"], "frechet_mfcc_distance": evaluated["frechet_mfcc_distance"]},
             **{k: record[k] for k in ("realtime_factor", "buffer", "threads", "batch", "delay_samples")}}
+
+
+def load_numbers(run: str, results: Path) -> dict:
+    """nn-host's load grid: the paper's cell (load_grid.SUMMARY), the smallest buffers that never
+    missed a deadline, every cell (the listening page's table) and the CPU they describe."""
+    grid = read(results / "eval" / run / "load_grid.json")
+    return {k: grid[k] for k in ("summary", "smallest_buffer_without_misses", "cells", "cpu", "libtorch")}
 
 
 def weights_numbers(run: str, results: Path) -> dict:

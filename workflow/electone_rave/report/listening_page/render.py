@@ -111,6 +111,29 @@ def prior_clips(run: str, folder: Path, temperatures: list[float], media: Media,
     return clips
 
 
+@dataclass(frozen=True)
+class LoadTable:
+    """One run's load grid as a table: a row per sample rate, threads and batch, a column per buffer."""
+    run: str
+    buffers: list[int]
+    rows: list[tuple[tuple[int, int, int], list[dict | None]]]
+    delays: list[tuple[int, list[float]]]  # per sample rate, the delay heard at each buffer (ms)
+
+
+def load_tables(runs: list[dict]) -> list[LoadTable]:
+    tables = []
+    for run in runs:
+        cells = run["load"]["cells"]
+        buffers = sorted({c["buffer"] for c in cells})
+        keys = sorted({(c["sample_rate"], c["threads"], c["batch"]) for c in cells})
+        at = {(c["sample_rate"], c["threads"], c["batch"], c["buffer"]): c for c in cells}
+        rows = [(key, [at.get((*key, b)) for b in buffers]) for key in keys]
+        delays = [(rate, [next(c["delay_ms"] for c in cells if (c["sample_rate"], c["buffer"]) == (rate, b)) for b in buffers])
+                  for rate in sorted({c["sample_rate"] for c in cells})]
+        tables.append(LoadTable(run["run"], buffers, rows, delays))
+    return tables
+
+
 def nn_tilde_lines(model: ExportedModel, buffer: int) -> list[str]:
     """Max/MSP object boxes that load the model, one per method it exposes."""
     return [f"[nn~ {model.file_name} {method} {buffer}]" for method in model.methods]
@@ -144,6 +167,7 @@ def render(*, numbers_file: Path, manifests: dict[str, Path], reconstructions: d
         n=numbers, sections=sections, priors=prior_rows, clip_seconds=clip_seconds, lufs=lufs,
         local_only_corpora=sorted(set(private)) if local_only else [],
         figures=[(f.stem.replace("_", " "), media.copy(f, "figures")) for f in figures],
+        load_tables=load_tables(numbers["runs"]),
         models=[(model, media.copy(path, "models"), nn_tilde_lines(model, buffer))
                 for model, path in zip(map(describe, models), models)],
         paper=media.copy(paper, "paper"),

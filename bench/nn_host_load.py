@@ -1,0 +1,88 @@
+"""Benchmark: the load a musician will see in nn~, for the full-size Electone config (v2 + noise,
+seeded untrained weights: speed depends on the architecture, not on what was learned). Stock
+`rave export` and the workflow's export (the weights configs/config.yaml selects) are each played by
+nn-host, the package's C++ host of nn~'s backend, over the config's load grid (evaluation.load_grid:
+sample rates, nn~ buffers, threads, batch 1 and mc.nn~'s 4): per cell the median and 99th-percentile
+time per buffer, the share of buffers past their deadline and nn~'s delay (an untrained model's own
+streaming delay is not measured: model_delay_samples is 0). Ratios to stock per cell (stock's median
+time / the export's), and the headroom goals of issue #23 as measured facts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from common import RESULTS, measure, workflow_config, write_result
+
+from electone_rave.evaluation.load_grid import load_grid
+from electone_rave.training.untrained_run import untrained_run
+
+LOGS = RESULTS / "logs" / "nn_host_load"
+GOAL_BUFFER, GOAL_SPEEDUP = 2048, 3.0
+
+
+def cell_key(cell: dict) -> tuple:
+    return cell["sample_rate"], cell["buffer"], cell["threads"], cell["batch"]
+
+
+def main(argv: list[str] | None = None) -> dict:
+    config = workflow_config()
+    grid = config["evaluation"]["load_grid"]
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--gin", nargs="+", default=config["arms"]["electone"]["gin"])
+    parser.add_argument("--override", nargs="*", default=[], help="gin bindings (the default is full size)")
+    parser.add_argument("--seconds", type=float, default=2.0, help="audio per cell")
+    for axis in ("sample_rates", "buffers", "threads", "batches"):
+        parser.add_argument(f"--{axis.replace('_', '-')}", type=int, nargs="+", default=grid[axis])
+    args = parser.parse_args(argv)
+    workflow_export = config["export"]["matmul_weights"] if config["export"]["matmul_convolutions"] else "stock"
+    exports = {"stock": ["--no-matmul-convolutions"]}
+    if workflow_export != "stock":
+        exports[workflow_export] = ["--matmul-convolutions", "--matmul-weights", workflow_export]
+    figures = {"gin": args.gin, "overrides": args.override, "audio_seconds_per_cell": args.seconds,
+               "workflow_export": workflow_export}
+    with tempfile.TemporaryDirectory(prefix="bench-nn-host-") as tmp:
+        work = Path(tmp)
+        run = untrained_run(args.gin, args.override, work / "run")
+        for name, flags in exports.items():
+            ts = work / f"{name}.ts"
+            measure(["electone-rave", "export", "--run", str(run), "--out", str(ts), "--streaming", *flags,
+                     "--fidelity", str(config["export"]["fidelity"]), "--seed", "0"], LOGS / f"export_{name}.log")
+            record = load_grid(ts, None, work / f"{name}.json", args.sample_rates, args.buffers, args.threads,
+                               args.batches, args.seconds, seed=0)
+            figures[name] = {k: record[k] for k in ("libtorch", "summary", "smallest_buffer_without_misses", "cells")}
+    stock = {cell_key(c): c for c in figures["stock"]["cells"]}
+    cells = figures[workflow_export]["cells"]
+    figures["speedup_vs_stock"] = [{"sample_rate": c["sample_rate"], "buffer": c["buffer"], "threads": c["threads"],
+                                    "batch": c["batch"], "median": stock[cell_key(c)]["median_ms"] / c["median_ms"]}
+                                   for c in cells]
+    by_key = {cell_key(c): c for c in cells}
+    goal_cells = [r for r in figures["speedup_vs_stock"]
+                  if (r["buffer"], r["threads"], r["batch"]) == (GOAL_BUFFER, 1, 1)]
+    figures["goals"] = {
+        f"{workflow_export}_at_least_{GOAL_SPEEDUP:g}x_stock_1_thread_buffer_{GOAL_BUFFER}":
+            bool(goal_cells) and all(r["median"] >= GOAL_SPEEDUP for r in goal_cells),
+        "two_threads_never_slower_than_one": all(
+            c["median_ms"] <= by_key[(c["sample_rate"], c["buffer"], 1, c["batch"])]["median_ms"]
+            for c in cells if c["threads"] == 2 and (c["sample_rate"], c["buffer"], 1, c["batch"]) in by_key),
+    }
+
+    path = write_result("nn_host_load", figures)
+    for name in exports:
+        for c in figures[name]["cells"]:
+            if c["sample_rate"] == args.sample_rates[0]:
+                print(f"{name}: buffer {c['buffer']}, {c['threads']} thread(s), batch {c['batch']}: median "
+                      f"{c['median_ms']:.1f} ms, p99 {c['p99_ms']:.1f} ms of {c['deadline_ms']:.1f}, missed "
+                      f"{100 * c['missed_share']:.0f} %")
+    for r in figures["speedup_vs_stock"]:
+        if r["sample_rate"] == args.sample_rates[0]:
+            print(f"{workflow_export} vs stock, buffer {r['buffer']}, {r['threads']} thread(s), batch {r['batch']}: "
+                  f"{r['median']:.2f}x")
+    print(f"goals: {figures['goals']} -> {path}")
+    return figures
+
+
+if __name__ == "__main__":
+    main()

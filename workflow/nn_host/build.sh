@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds nn-host against the torch wheel of the given Python (a venv's) and installs it beside it:
+#   workflow/nn_host/build.sh VENV_PYTHON     ->  $(dirname VENV_PYTHON)/nn-host
+# Needs cmake, a C++17 compiler, pkg-config and libsndfile's headers (envs/system-deps.sh installs them).
+set -euo pipefail
+python=$1
+source_dir=$(cd "$(dirname "$0")" && pwd)
+prefix=$(cd "$(dirname "$python")/.." && pwd)
+build_dir=$prefix/build/nn_host
+read -r include_dirs library_dir abi < <("$python" - <<'PY'
+import torch
+from torch.utils import cpp_extension
+print(";".join(cpp_extension.include_paths()), cpp_extension.library_paths()[0], int(torch._C._GLIBCXX_USE_CXX11_ABI))
+PY
+)
+cmake -S "$source_dir" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
+    -DTORCH_INCLUDE_DIRS="$include_dirs" -DTORCH_LIBRARY_DIR="$library_dir" -DTORCH_CXX11_ABI="$abi" >/dev/null
+cmake --build "$build_dir" --parallel
+cmake --install "$build_dir" >/dev/null

@@ -1,7 +1,8 @@
 # electone-rave: the whole study as one DAG.
 #   corpus (demo synthesis, or MusicNet download / the private Electone folder) -> ingest -> preprocess -> train (baseline, electone, noise ablation) -> prior -> export
 #   -> metrics, evaluation (reconstructions, prior generations, real-time factor), noise ablation
-#   -> figures -> paper (paper/electone-rave.pdf) -> listening page (results/site/) -> manifest
+#   -> figures -> paper (paper/electone-rave.pdf) -> release bundles (results/release/) -> listening page (results/site/)
+#   -> manifest
 # Run:  snakemake --cores all                      (demo scale, configs/config.yaml)
 #       snakemake --cores all --config scale=smoke
 # dvc.yaml runs the same rules one job per stage (generated: `make dvc.yaml`).
@@ -35,6 +36,7 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/config.smk"
 include: "workflow/rules/paper.smk"
+include: "workflow/rules/release.smk"
 include: "workflow/rules/site.smk"
 include: "workflow/rules/manifest.smk"
 

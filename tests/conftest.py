@@ -73,6 +73,19 @@ def seed_arms(workspace: Path, arms: tuple[str, ...], seeds: list[int]) -> None:
     config_file.write_text(yaml.safe_dump(config, sort_keys=False))
 
 
+# The chain's ten runs each get nn-host's load grid; a smaller one keeps its every axis (two sample
+# rates, buffers, batches) at a third of the cells and of the time (about 1.3 s per cell).
+CHAIN_LOAD_GRID = {"sample_rates": [44100, 48000], "buffers": [2048, 4096], "threads": [1], "batches": [1, 4]}
+
+
+def set_load_grid(workspace: Path, grid: dict) -> None:
+    """A user's config edit: the load grid's axes."""
+    config_file = workspace / "configs" / "config.yaml"
+    config = yaml.safe_load(config_file.read_text())
+    config["evaluation"]["load_grid"] = grid
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+
+
 RELEASED = "released"  # the chain's imported arm: its own Electone run, as if downloaded
 RELEASED_TS = "released_ts"  # and its Electone export with prior, imported as a .ts alone
 
@@ -80,13 +93,14 @@ RELEASED_TS = "released_ts"  # and its Electone export with prior, imported as a
 @pytest.fixture(scope="session")
 def chain(smoke_workspace: Path, tmp_path_factory) -> Path:
     """The whole chain run once at smoke size, as a user runs it, with the arms of
-    configs/experiments/discriminators.yaml added to the config and the Electone ablation pair
-    trained with two seeds; then the Electone run's RAVE folder, copied elsewhere as a released
-    model would be, imported as one more arm (electone-rave import-run), its exported .ts with prior
-    imported as another, and the chain run again.
+    configs/experiments/discriminators.yaml added to the config, the Electone ablation pair trained
+    with two seeds and a smaller load grid (CHAIN_LOAD_GRID); then the Electone run's RAVE folder,
+    copied elsewhere as a released model would be, imported as one more arm (electone-rave
+    import-run), its exported .ts with prior imported as another, and the chain run again.
     Shared by the modules that check it."""
     add_arms(smoke_workspace)
     seed_arms(smoke_workspace, ("electone", "electone_no_noise"), [1970, 1971])
+    set_load_grid(smoke_workspace, CHAIN_LOAD_GRID)
     run(["electone-rave", "dvc-stages", "--out", "dvc.yaml"], smoke_workspace)
     run(["snakemake", "--cores", "all"], smoke_workspace)
 

@@ -45,7 +45,7 @@ def test_manifest_lists_every_artefact_with_its_hash(chain: Path):
                      "reconstruct", "evaluate_reconstructions", "generate_prior", "evaluate_prior", "realtime",
                      "play_heldout", "evaluate_played", "export_other_weights", "compare_weights",
                      "nn_host_check", "load_grid", "ablation", "replication", "effective_config", "figure_training_curves", "figure_spectrograms",
-                     "figure_ablation", "paper_numbers", "paper", "generate_prior_sweep", "listening_page"}
+                     "figure_ablation", "paper_numbers", "paper", "generate_prior_sweep", "release", "listening_page"}
     paths = {row["path"] for row in manifest["artefacts"]}
     for expected in ("results/export/baseline.ts", "results/export/electone.ts",
                      "results/export/electone_prior.ts", "results/train/electone/config.gin",
@@ -192,7 +192,7 @@ def test_no_private_audio_is_published(chain: Path, tmp_path: Path):
     assert "electone is private" in (site / "index.html").read_text()
     private = ["--private-corpus", "electone=data/demo/electone", "electone=data/corpora/electone",
                "electone=results/preprocess/electone"]
-    assert "no audio of electone" in run(["electone-rave", "check-publishable", "results/site", "paper", *private],
+    assert "no audio of electone" in run(["electone-rave", "check-publishable", "results/site", "paper", "results/release", *private],
                                          chain).stdout
 
     heldout = next(row["file"] for row in json.loads((chain / "data/manifests/electone.json").read_text())["files"]
@@ -242,6 +242,25 @@ def test_every_export_plays_in_nn_host_as_in_python(chain: Path):
         assert record["libtorch"] == torch.__version__.split("+")[0]
     assert json.loads((chain / "results/nn_host_check/released_ts.json").read_text())["nn_tilde"]["made_with_torch"] is None
     assert json.loads((chain / "results/nn_host_check/electone.json").read_text())["nn_tilde"]["same_libtorch"] == ["v1.6.0"]
+
+
+def test_the_models_with_a_prior_are_released_with_a_card_and_no_private_audio(chain: Path):
+    """The Electone model and the imported one with its prior: a bundle each, linked from the page."""
+    import zipfile
+
+    html = (chain / "results/site/index.html").read_text()
+    for run in ("electone", "released"):
+        bundle = chain / f"results/release/{run}"
+        card = json.loads((bundle / "model_card.json").read_text())
+        assert card["training_data"]["private"] is True and card["training_data"]["corpus"] == "electone"
+        assert sorted(p.name for p in bundle.glob("*.ts")) == [f"{run}.ts", f"{run}_prior.ts"]
+        assert [p.name for p in (bundle / "examples").iterdir()] == ["prior_00.wav"]  # the prior's, no album
+        assert "The training audio is private" in (bundle / "MODEL_CARD.md").read_text()
+        embedded = torch.jit.load(str(bundle / f"{run}_prior.ts")).model_card
+        assert json.loads(embedded)["name"] == run
+        names = zipfile.ZipFile(chain / f"results/release/{run}.zip").namelist()
+        assert sorted(names) == sorted(f"{run}/{p.relative_to(bundle).as_posix()}" for p in bundle.rglob("*") if p.is_file())
+        assert f"releases/{run}.zip" in html
 
 
 def test_the_ablation_pairs_the_runs_of_each_seed(chain: Path):

@@ -93,7 +93,7 @@ EDITS = {
     "a line in the export's code":
         ("workflow/electone_rave/export/rave_export.py", append_line("# edited"), {"export", "export_other_weights", "export_with_prior"}),
     "a line in nn-host's C++ source":
-        ("workflow/nn_host/backend.cpp", append_line("// edited"), {"nn_host_check"}),
+        ("workflow/nn_host/backend.cpp", append_line("// edited"), {"nn_host_check", "load_grid"}),
     "the listening page's style sheet":
         ("workflow/electone_rave/report/listening_page/templates/style.css", append_line("/* edited */"), {"listening_page"}),
     "a rule file's comment":

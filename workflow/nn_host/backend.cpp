@@ -15,11 +15,20 @@ Backend::Backend(const std::string& path) {
 
 bool Backend::has_method(const std::string& name) { return model_.find_method(name).has_value(); }
 
+bool Backend::has_string(const std::string& name) { return model_.hasattr(name) && model_.attr(name).isString(); }
+
+std::string Backend::string_attribute(const std::string& name) { return model_.attr(name).toStringRef(); }
+
 std::vector<std::string> Backend::methods() {
   std::vector<std::string> names;
-  if (has_method("get_methods")) {
-    for (const auto& name : model_.get_method("get_methods")({}).toList()) names.push_back(name.get().toStringRef());
+  // As nn~: the scripted get_methods() where it works, else every method with a _params attribute;
+  // a listed method without _params is one nn~ cannot call, so it is left out.
+  try {
+    for (const auto& name : model_.get_method("get_methods")({}).toList())
+      if (model_.hasattr(name.get().toStringRef() + "_params")) names.push_back(name.get().toStringRef());
     return names;
+  } catch (const std::exception&) {
+    names.clear();
   }
   for (const auto& method : model_.get_methods())
     if (model_.hasattr(method.name() + "_params")) names.push_back(method.name());
@@ -54,7 +63,11 @@ std::vector<std::string> Backend::settable_attributes() {
 
 std::string Backend::attribute(const std::string& name) {
   std::ostringstream text;
-  text << model_.get_method("get_" + name)({});
+  try {
+    text << model_.get_method("get_" + name)({});
+  } catch (const std::exception& error) {
+    text << "(get_" << name << " failed: " << error.what() << ")";
+  }
   return text.str();
 }
 

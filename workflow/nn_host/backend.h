@@ -21,6 +21,8 @@ class Backend {
   std::vector<std::string> settable_attributes();
   std::string attribute(const std::string& name);  // get_<name>() printed, as nn~'s get message shows it
   bool has_method(const std::string& name);
+  bool has_string(const std::string& name);  // a string attribute, e.g. a release's model_card
+  std::string string_attribute(const std::string& name);
   void set_sample_rate(int sample_rate);  // only where the model defines set_sample_rate, as nn~ does
 
   // in[c * batch + b] and out[b * out_channels + c] each hold `buffer` samples (nn~'s pointer orders).

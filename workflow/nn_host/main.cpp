@@ -3,7 +3,8 @@
 //
 //   nn-host describe MODEL.ts
 //       JSON on stdout: the libtorch version, the methods with their _params, the settable attributes
-//       and their values, the higher ratio and the buffer nn~ picks when none is given.
+//       and their values, the higher ratio, the buffer nn~ picks when none is given, and the model
+//       card a release embeds (a string attribute `model_card`), or null.
 //   nn-host play MODEL.ts IN.wav OUT.wav [--method forward] [--buffer N] [--block 64] [--batch 1]
 //                [--threads N] [--sample-rate HZ] [--seed S] [--tail SAMPLES] [--report FILE.json]
 //       IN.wav has the method's input channels (repeated for every batch) or channels x batch of them
@@ -11,9 +12,9 @@
 //       --buffer as nn~'s argument: omitted, the next power of two of the model's higher ratio; 0, the
 //       higher ratio with no worker thread; smaller than the ratio, the ratio; else its power-of-two
 //       ceiling. With the worker thread (nn~'s default) the output lags the input by 2 x buffer - block;
-//       without, by buffer - block. The render assumes the worker keeps up; the report gives each
-//       buffer's compute time and how many took longer than their deadline (buffer / sample rate),
-//       where nn~ would have played zeros.
+//       without, by buffer - block. The render assumes the worker keeps up; the report (JSON) gives each
+//       buffer's compute time and the deadline it had (buffer / sample rate): a later buffer is where
+//       nn~ would have played silence until the worker caught up.
 #include <ATen/Parallel.h>
 #include <sndfile.h>
 #include <torch/script.h>
@@ -50,6 +51,8 @@ std::string quoted(const std::string& text) {
   return out.str();
 }
 
+constexpr int MAX_BUFFER = 1 << 20;
+
 int power_ceil(int x) {
   int power = 1;
   while (power < x) power *= 2;
@@ -67,8 +70,10 @@ Audio read_wav(const std::string& path) {
   SNDFILE* file = sf_open(path.c_str(), SFM_READ, &info);
   if (!file) throw std::runtime_error(path + ": " + sf_strerror(nullptr));
   Audio audio{info.samplerate, info.channels, std::vector<float>(static_cast<std::size_t>(info.frames) * info.channels)};
-  sf_readf_float(file, audio.interleaved.data(), info.frames);
+  const sf_count_t read = sf_readf_float(file, audio.interleaved.data(), info.frames);
   sf_close(file);
+  if (read != info.frames)
+    throw std::runtime_error(path + ": read " + std::to_string(read) + " of " + std::to_string(info.frames) + " frames");
   return audio;
 }
 
@@ -79,9 +84,10 @@ void write_wav(const std::string& path, const Audio& audio) {
   info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
   SNDFILE* file = sf_open(path.c_str(), SFM_WRITE, &info);
   if (!file) throw std::runtime_error(path + ": " + sf_strerror(nullptr));
-  if (sf_writef_float(file, audio.interleaved.data(), audio.frames()) != static_cast<sf_count_t>(audio.frames()))
-    throw std::runtime_error(path + ": " + sf_strerror(file));
+  const bool written = sf_writef_float(file, audio.interleaved.data(), audio.frames()) == static_cast<sf_count_t>(audio.frames());
+  const std::string error = written ? "" : sf_strerror(file);
   sf_close(file);
+  if (!written) throw std::runtime_error(path + ": " + error);
 }
 
 int describe(const std::string& model_path) {
@@ -101,7 +107,9 @@ int describe(const std::string& model_path) {
   for (std::size_t i = 0; i < attributes.size(); ++i)
     out << (i ? ",\n" : "\n") << "    " << quoted(attributes[i]) << ": " << quoted(backend.attribute(attributes[i]));
   const int higher = backend.higher_ratio();
-  out << "\n  },\n  \"higher_ratio\": " << higher << ",\n  \"default_buffer\": " << power_ceil(higher) << "\n}\n";
+  out << "\n  },\n  \"higher_ratio\": " << higher << ",\n  \"default_buffer\": " << power_ceil(higher)
+      << ",\n  \"model_card\": " << (backend.has_string("model_card") ? quoted(backend.string_attribute("model_card")) : "null")
+      << "\n}\n";
   std::cout << out.str();
   return 0;
 }
@@ -111,13 +119,6 @@ struct PlayOptions {
   int buffer = -1, block = 64, batch = 1, threads = 0, sample_rate = 0, tail = -1;
   long seed = 0;
 };
-
-double percentile(std::vector<double> values, double q) {  // nearest rank
-  if (values.empty()) return 0.0;
-  std::sort(values.begin(), values.end());
-  const auto rank = static_cast<std::size_t>(std::ceil(q * values.size()));
-  return values[std::min(values.size() - 1, rank ? rank - 1 : 0)];
-}
 
 int play(const std::string& model_path, const std::string& in_path, const std::string& out_path, const PlayOptions& o) {
   if (o.threads > 0) at::set_num_threads(o.threads);
@@ -130,6 +131,7 @@ int play(const std::string& model_path, const std::string& in_path, const std::s
   const int higher = backend.higher_ratio();
 
   // nn~'s buffer size rules (the Max external's update_method).
+  if (o.buffer > MAX_BUFFER) throw std::runtime_error("--buffer " + std::to_string(o.buffer) + " is above " + std::to_string(MAX_BUFFER));
   bool use_thread = true;
   int buffer = o.buffer;
   if (buffer == -1) buffer = power_ceil(higher);
@@ -144,6 +146,8 @@ int play(const std::string& model_path, const std::string& in_path, const std::s
   const int sample_rate = o.sample_rate > 0 ? o.sample_rate : input.sample_rate;
   backend.set_sample_rate(sample_rate);
   const int n_in = p.in_channels * o.batch, n_out = p.out_channels * o.batch;
+  if (p.in_channels < 1 || p.out_channels < 1 || p.in_ratio < 1 || p.out_ratio < 1 || buffer % p.in_ratio)
+    throw std::runtime_error(model_path + ": " + o.method + "_params cannot be played with a buffer of " + std::to_string(buffer));
   if (input.channels != p.in_channels && input.channels != n_in)
     throw std::runtime_error(in_path + ": " + std::to_string(input.channels) + " channels; " + o.method + " takes " +
                              std::to_string(p.in_channels) + " (or " + std::to_string(n_in) + " for batch " +
@@ -188,9 +192,6 @@ int play(const std::string& model_path, const std::string& in_path, const std::s
   write_wav(out_path, output);
 
   if (!o.report.empty()) {
-    const double deadline = static_cast<double>(buffer) / sample_rate;
-    const auto missed = std::count_if(seconds.begin(), seconds.end(), [&](double s) { return s > deadline; });
-    std::vector<double> warm(seconds.begin() + std::min<std::size_t>(2, seconds.size()), seconds.end());
     std::ofstream report(o.report);
     report.precision(10);
     report << "{\n  \"model\": " << quoted(model_path) << ",\n  \"libtorch\": " << quoted(TORCH_VERSION)
@@ -198,12 +199,8 @@ int play(const std::string& model_path, const std::string& in_path, const std::s
            << ",\n  \"buffer\": " << buffer << ",\n  \"block\": " << o.block << ",\n  \"batch\": " << o.batch
            << ",\n  \"threads\": " << at::get_num_threads() << ",\n  \"worker_thread\": " << (use_thread ? "true" : "false")
            << ",\n  \"latency_samples\": " << latency << ",\n  \"input_frames\": " << input.frames()
-           << ",\n  \"output_frames\": " << total << ",\n  \"buffers\": " << seconds.size()
-           << ",\n  \"deadline_seconds\": " << deadline
-           << ",\n  \"first_buffer_seconds\": " << (seconds.empty() ? 0.0 : seconds.front())
-           << ",\n  \"median_seconds\": " << percentile(warm, 0.5) << ",\n  \"p99_seconds\": " << percentile(warm, 0.99)
-           << ",\n  \"max_seconds\": " << percentile(seconds, 1.0) << ",\n  \"missed_buffers\": " << missed
-           << ",\n  \"missed_share\": " << (seconds.empty() ? 0.0 : static_cast<double>(missed) / seconds.size())
+           << ",\n  \"output_frames\": " << total
+           << ",\n  \"deadline_seconds\": " << static_cast<double>(buffer) / sample_rate
            << ",\n  \"buffer_seconds\": [";
     for (std::size_t i = 0; i < seconds.size(); ++i) report << (i ? ", " : "") << seconds[i];
     report << "]\n}\n";
@@ -230,15 +227,24 @@ int main(int argc, char** argv) {
     for (std::size_t i = 4; i < args.size(); i += 2) {
       const auto& flag = args[i];
       const auto& value = args[i + 1];
+      auto number = [&]() -> long {
+        try {
+          std::size_t used = 0;
+          const long parsed = std::stol(value, &used);
+          if (used == value.size() && parsed >= -1 && parsed <= (1L << 30)) return parsed;
+        } catch (const std::exception&) {
+        }
+        throw std::runtime_error(flag + " " + value + ": not a whole number from -1 to 2^30");
+      };
       if (flag == "--method") o.method = value;
       else if (flag == "--report") o.report = value;
-      else if (flag == "--buffer") o.buffer = std::stoi(value);
-      else if (flag == "--block") o.block = std::stoi(value);
-      else if (flag == "--batch") o.batch = std::stoi(value);
-      else if (flag == "--threads") o.threads = std::stoi(value);
-      else if (flag == "--sample-rate") o.sample_rate = std::stoi(value);
-      else if (flag == "--seed") o.seed = std::stol(value);
-      else if (flag == "--tail") o.tail = std::stoi(value);
+      else if (flag == "--buffer") o.buffer = static_cast<int>(number());
+      else if (flag == "--block") o.block = static_cast<int>(number());
+      else if (flag == "--batch") o.batch = static_cast<int>(number());
+      else if (flag == "--threads") o.threads = static_cast<int>(number());
+      else if (flag == "--sample-rate") o.sample_rate = static_cast<int>(number());
+      else if (flag == "--seed") o.seed = number();
+      else if (flag == "--tail") o.tail = static_cast<int>(number());
       else return usage();
     }
     if (o.batch < 1) throw std::runtime_error("--batch must be at least 1");

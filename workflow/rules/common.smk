@@ -307,6 +307,7 @@ def artefacts():
         "paper": pattern(rules.paper.output),
         "generate_prior_sweep": expand(pattern(rules.generate_prior_sweep.output), run=PRIOR_RUNS),
         "listening_page": pattern(rules.listening_page.output),
+        "release": expand(pattern(rules.release.output), run=RELEASED_RUNS),
     }
 
 

@@ -1,3 +1,6 @@
+from electone_rave.export.nn_host import source_files as nn_host_sources
+
+
 def export_flags(weights):
     """The export command's flags for this weight type; a function of the job, as Settings are."""
     flags = (f"--fidelity {config['export']['fidelity']} --seed {config['seed']} "
@@ -134,8 +137,8 @@ rule adopt_scripted_prior:
 EXPORTS = (CHECKPOINT_RUNS + SCRIPTED_RUNS + [f"{run}_prior" for run in PRIOR_RUNS]
            + [f"{run}_{OTHER_WEIGHTS}" for run in WEIGHTS_COMPARED_RUNS])
 IMPORTED_EXPORTS = SCRIPTED_RUNS + [f"{run}_prior" for run in SCRIPTED_PRIOR_RUNS]
-NN_HOST_SOURCES = repository_files(sorted(
-    path.relative_to(workflow.basedir).as_posix() for path in Path(workflow.basedir, "workflow/nn_host").iterdir()))
+NN_HOST_SOURCES = repository_files(
+    path.relative_to(workflow.basedir).as_posix() for path in nn_host_sources(Path(workflow.basedir, "workflow/nn_host")))
 
 
 rule nn_host_check:

@@ -11,6 +11,7 @@ rule listening_page:
         figures=[rules.figure_training_curves.output.png, rules.figure_spectrograms.output.png,
                  rules.figure_ablation.output.png],
         models=expand(pattern(rules.export.output), run=RUNS) + expand(pattern(rules.export_with_prior.output), run=PRIOR_RUNS),
+        releases=expand(pattern(rules.release.output.archive), run=RELEASED_RUNS),
         private=[folder for _, folder in PRIVATE_CORPUS_FOLDERS],
         code=code("listening-page"),
     output:
@@ -31,6 +32,6 @@ rule listening_page:
         "electone-rave listening-page --numbers {input.numbers} --paper {input.paper}"
         " --manifest {params.manifests} --reconstructions {params.reconstructions}"
         " --prior {params.priors} --temperature {params.temperatures} --figure {input.figures}"
-        " --model {input.models} --clip-seconds {params.clip_seconds} --loudness {params.loudness}"
+        " --model {input.models} --release {input.releases} --clip-seconds {params.clip_seconds} --loudness {params.loudness}"
         " --buffer {params.buffer} --out {output.page} --media {output.media} --private-corpus {params.private}"
         " > {log} 2>&1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from .commands import arg, command, named, private_corpus_arg
@@ -83,6 +84,7 @@ def cmd_manifest(a):
          arg("--temperature", type=float, nargs="*", default=[]),
          arg("--figure", type=Path, nargs="*", default=[]),
          arg("--model", type=Path, nargs="*", default=[], help="exported .ts files offered for download"),
+         arg("--release", type=Path, nargs="*", default=[], help="release bundles (results/release/<run>.zip)"),
          arg("--paper", type=Path, required=True),
          arg("--clip-seconds", type=float, required=True),
          arg("--loudness", type=float, required=True, help="LUFS every clip is matched to"),
@@ -97,11 +99,33 @@ def cmd_listening_page(a):
     from ..report.listening_page.render import render
     from ..report.publish_guard import guard_outputs
     render(numbers_file=a.numbers, manifests=dict(a.manifest), reconstructions=dict(a.reconstructions),
-           priors=dict(a.prior), temperatures=a.temperature, figures=a.figure, models=a.model, paper=a.paper,
+           priors=dict(a.prior), temperatures=a.temperature, figures=a.figure, models=a.model,
+           releases=a.release, paper=a.paper,
            clip_seconds=a.clip_seconds, lufs=a.loudness, buffer=a.buffer, html=a.out, media_folder=a.media,
            private={corpus for corpus, _ in a.private_corpus}, local_only=a.local_only)
     if not a.local_only:
         guard_outputs([a.out, a.media], a.private_corpus)
+
+
+@command("release", "a run's bundle for musicians (results/release/<run>/ and .zip): its float32 export and "
+         "the export with its prior, each carrying a model card, MODEL_CARD.md, examples of the prior, SHA256SUMS",
+         arg("run"),
+         arg("--results", type=Path, default=Path("results"), help="the workflow's results folder"),
+         arg("--out", type=Path, help="the bundle's folder (default: <results>/release/<run>)"),
+         arg("--archive", type=Path, help="its zip archive (default: <out>.zip)"),
+         arg("--private", action=argparse.BooleanOptionalAction, required=True,
+             help="whether the run's training data is private (the card says so; examples stay prior generations)"),
+         arg("--weights", choices=("float32", "bfloat16"), required=True,
+             help="the matrix-product weights the workflow exports with (export.matmul_weights; float32 for stock)"),
+         private_corpus_arg(),
+         arg("--citation", type=Path, default=Path("CITATION.cff")),
+         arg("--licence", type=Path, default=Path("LICENSE")),
+         arg("--seed", type=int, default=0, help="seed of nn-host's check of each bundled .ts"))
+def cmd_release(a):
+    from ..report.release import release
+    out = a.out or a.results / "release" / a.run
+    release(a.run, a.results, out, a.archive or out.with_name(out.name + ".zip"), a.private, a.weights,
+            a.private_corpus, a.seed, a.citation, a.licence)
 
 
 @command("check-publishable", "refuse files that hold a private corpus' audio, judged by content",

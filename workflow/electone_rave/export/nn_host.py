@@ -9,6 +9,7 @@ the input by 2 x buffer - block.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -16,9 +17,15 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import ElectoneRaveError
 
 HOST = "nn-host"
+SOURCES = Path(__file__).resolve().parents[2] / "nn_host"  # workflow/nn_host
+SOURCE_PATTERNS = ("*.cpp", "*.h", "CMakeLists.txt", "build.sh")
+STAMP = Path("share", "nn-host", "sources.sha256")  # under the venv: the sources the binary was built from
+WARMUP_BUFFERS = 2  # TorchScript's profiling calls after a model is loaded: timed apart
 BUILD = "workflow/nn_host/build.sh"
 
 
@@ -39,10 +46,43 @@ def nn_tilde_buffer(requested: int | None, higher_ratio: int) -> int:
     return power_ceil(requested)
 
 
-def host_binary() -> Path:
-    """The venv's nn-host (installed beside its python by `make setup`), else one on PATH."""
-    beside = Path(sys.executable).parent / HOST
-    found = beside if beside.is_file() else shutil.which(HOST)
+def timing(report: dict) -> dict:
+    """A play report's buffer times as the package states them everywhere: the first buffer (the
+    glitch heard once when the model loads), then, after WARMUP_BUFFERS, the median, the 99th
+    percentile (nearest rank) and the share past the deadline (one buffer's duration)."""
+    times = report["buffer_seconds"]
+    timed = times[WARMUP_BUFFERS:] or times
+    deadline = report["deadline_seconds"]
+    return {"buffers": len(timed), "first_buffer_ms": 1000 * times[0],
+            "median_ms": 1000 * float(np.median(timed)),
+            "p99_ms": 1000 * float(np.percentile(timed, 99, method="inverted_cdf")),
+            "deadline_ms": 1000 * deadline, "missed_share": sum(t > deadline for t in timed) / len(timed)}
+
+
+def source_files(folder: Path = SOURCES) -> list[Path]:
+    return sorted(path for pattern in SOURCE_PATTERNS for path in folder.glob(pattern))
+
+
+def sources_digest(folder: Path = SOURCES) -> str:
+    """sha256 over the host's source files, names and bytes (build.sh records it beside the binary)."""
+    digest = hashlib.sha256()
+    for path in source_files(folder):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def host_binary(venv: Path | None = None) -> Path:
+    """The venv's nn-host (installed beside its python by `make setup`), refused when it was built from
+    other sources than workflow/nn_host holds now; else one on PATH."""
+    venv = venv or Path(sys.executable).parent.parent
+    beside = venv / "bin" / HOST
+    if beside.is_file():
+        stamp = venv / STAMP
+        if not stamp.is_file() or stamp.read_text().strip() != sources_digest():
+            raise NnHostError(f"{beside} was built from other sources than {SOURCES} holds now: "
+                              f"`make setup` rebuilds it ({BUILD} {sys.executable})")
+        return beside
+    found = shutil.which(HOST)
     if not found:
         raise NnHostError(f"{HOST} is not built: `make setup` builds it ({BUILD} {sys.executable})")
     return Path(found)

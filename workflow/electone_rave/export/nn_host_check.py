@@ -122,13 +122,10 @@ def check_method(ts_file: Path, method: str, params: dict, signal: np.ndarray, b
     if aligned.shape != reference.shape:
         raise NnHostError(f"{ts_file}: {method} at batch {batch} gave {aligned.shape} in nn-host, "
                           f"{reference.shape} in Python")
-    difference = float(np.abs(aligned - reference).max())
+    difference = float(np.abs(aligned.astype(np.float64) - reference).max())
     return {"method": method, "batch": batch, "buffer": report["buffer"], "block": report["block"],
             "latency_samples": latency, "max_abs_difference": difference,
-            "output_rms": float(np.sqrt(np.mean(aligned.astype(np.float64) ** 2))),
-            "buffers": report["buffers"], "first_buffer_seconds": report["first_buffer_seconds"],
-            "median_seconds": report["median_seconds"], "p99_seconds": report["p99_seconds"],
-            "deadline_seconds": report["deadline_seconds"], "missed_buffers": report["missed_buffers"]}, reference
+            "output_rms": float(np.sqrt(np.mean(aligned.astype(np.float64) ** 2))), **nn_host.timing(report)}, reference
 
 
 def check_export(ts_file: Path, out_file: Path, seed: int, imported: bool) -> dict:
@@ -142,6 +139,8 @@ def check_export(ts_file: Path, out_file: Path, seed: int, imported: bool) -> di
     if missing:
         raise NnHostError(f"{ts_file}: nn~ finds no {', '.join(missing)} (methods with _params: {sorted(methods)})")
     probe = torch.jit.load(str(ts_file))
+    if not hasattr(probe, "sr"):
+        raise NnHostError(f"{ts_file}: no attribute sr (RAVE's exports give their sample rate there)")
     sample_rate, buffer = int(probe.sr), description["default_buffer"]
     frames = -(-int(SIGNAL_SECONDS * sample_rate) // buffer) * buffer
     checks = []
@@ -163,11 +162,12 @@ def check_export(ts_file: Path, out_file: Path, seed: int, imported: bool) -> di
     finally:
         torch.set_num_threads(previous_threads)
     for check in checks:
-        if check["max_abs_difference"] > TOLERANCE:
+        if not check["max_abs_difference"] <= TOLERANCE:  # NaN too
             raise NnHostError(f"{ts_file}: {check['method']} at batch {check['batch']} differs between nn-host and "
                               f"Python by {check['max_abs_difference']:.3g} (tolerance {TOLERANCE})")
-        if check["method"] == "forward" and check["output_rms"] == 0.0:
-            raise NnHostError(f"{ts_file}: forward plays silence in nn-host at batch {check['batch']}")
+        if check["method"] == "forward" and not 0.0 < check["output_rms"] < float("inf"):
+            raise NnHostError(f"{ts_file}: forward plays {'silence' if check['output_rms'] == 0 else 'no number'} "
+                              f"in nn-host at batch {check['batch']}")
     record = {"export": str(ts_file), "libtorch": description["libtorch"],
               "nn_tilde": nn_tilde_releases(None if imported else torch.__version__),
               "methods": methods, "attributes": description["attributes"],

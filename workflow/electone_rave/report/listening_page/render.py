@@ -141,7 +141,7 @@ def nn_tilde_lines(model: ExportedModel, buffer: int) -> list[str]:
 
 def render(*, numbers_file: Path, manifests: dict[str, Path], reconstructions: dict[str, Path],
            priors: dict[str, Path], temperatures: list[float], figures: list[Path], models: list[Path],
-           paper: Path, clip_seconds: float, lufs: float, buffer: int, html: Path, media_folder: Path,
+           paper: Path, releases: list[Path] = (), clip_seconds: float, lufs: float, buffer: int, html: Path, media_folder: Path,
            private: set[str] = frozenset(), local_only: bool = False) -> Path:
     """The page. Corpora in `private` (or unions holding one) get no clips, of their recordings or of
     their reconstructions, unless `local_only`: a page for this machine, which says so on top."""
@@ -168,6 +168,7 @@ def render(*, numbers_file: Path, manifests: dict[str, Path], reconstructions: d
         local_only_corpora=sorted(set(private)) if local_only else [],
         figures=[(f.stem.replace("_", " "), media.copy(f, "figures")) for f in figures],
         load_tables=load_tables(numbers["runs"]),
+        releases=[(path.stem, media.copy(path, "releases")) for path in releases],
         models=[(model, media.copy(path, "models"), nn_tilde_lines(model, buffer))
                 for model, path in zip(map(describe, models), models)],
         paper=media.copy(paper, "paper"),

@@ -153,6 +153,8 @@ rule load_grid:
     threads: all_cores  # alone on the machine, so other jobs do not disturb the timing
     log:
         "results/logs/load_grid/{run}.log",
+    benchmark:
+        "results/benchmarks/load_grid/{run}.tsv"
     shell:
         "electone-rave load-grid --model {input.model} --played {input.played}/played.json"
         " --sample-rates {params.sample_rates} --buffers {params.buffers} --threads {params.threads}"

@@ -157,6 +157,8 @@ rule nn_host_check:
         imported=lambda wildcards: "--imported" if wildcards.export in IMPORTED_EXPORTS else "",
     log:
         "results/logs/nn_host_check/{export}.log",
+    benchmark:
+        "results/benchmarks/nn_host_check/{export}.tsv"
     shell:
         "electone-rave nn-host-check --export {input.export} --out {output} --seed {params.seed} {params.imported}"
         " > {log} 2>&1"

@@ -53,6 +53,8 @@ rule release:
         seed=setting("seed"),
     log:
         "results/logs/release/{run}.log",
+    benchmark:
+        "results/benchmarks/release/{run}.tsv"
     shell:
         "electone-rave release {wildcards.run} --results {params.results} --out {output.folder}"
         " --archive {output.archive} {params.private} --weights {params.weights} --seed {params.seed}"

@@ -58,3 +58,14 @@ def test_an_output_shorter_than_its_original_after_the_delay_is_refused_naming_t
     late = imperfect_copy(organ, 18_688, seed=3)[: len(organ)]  # the model's tail went missing
     with pytest.raises(ValueError, match=r"heldout/organ.flac: the model returned \d+ samples, fewer than"):
         aligned([organ], [late], max_delay=2 * SAMPLE_RATE, names=["heldout/organ.flac"])
+
+
+def test_a_delay_known_from_the_architecture_is_removed_as_given(organ: np.ndarray):
+    """The estimates are kept beside it as a check; they do not move it."""
+    outputs = [imperfect_copy(organ, 18_688, seed=1)]
+    lined_up, record = aligned([organ], outputs, max_delay=2 * SAMPLE_RATE, known_delay=18_700)
+    assert record["delay_samples"] == 18_700 and record["delay_source"] == "architecture"
+    assert abs(record["estimates_samples"][0] - 18_688) <= HOP
+    np.testing.assert_array_equal(lined_up[0], outputs[0][18_700: 18_700 + len(organ)])
+    _, estimated = aligned([organ], outputs, max_delay=2 * SAMPLE_RATE)
+    assert estimated["delay_source"] == "estimated from the output"

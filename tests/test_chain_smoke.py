@@ -27,6 +27,7 @@ import yaml
 from conftest import run
 from electone_rave.corpus.manifest import files_in_split, reconstruction_of
 from electone_rave.evaluation.metrics import SEED_TAGS
+from electone_rave.export.streaming_delay import architecture_delay
 from electone_rave.fileio import sha256_of
 
 pytestmark = pytest.mark.slow
@@ -217,6 +218,10 @@ def test_every_run_is_also_measured_as_nn_tilde_plays_its_export(chain: Path):
         record = json.loads((chain / f"results/audio/{row['run']}/played/played.json").read_text())
         assert (record["batch"], record["buffer"], record["threads"]) == (
             1, config["evaluation"]["realtime_buffer"], config["evaluation"]["realtime_threads"])
+        config_gin = chain / f"results/train/{row['run']}/config.gin"  # none for a .ts alone
+        assert record["delay_source"] == ("architecture" if config_gin.is_file() else "estimated from the output")
+        if config_gin.is_file():
+            assert record["delay_samples"] == architecture_delay(config_gin)
         evaluated = json.loads((chain / f"results/eval/{row['run']}/played.json").read_text())
         assert row["played"]["reconstruction"]["log_mel_l1"] == pytest.approx(evaluated["mean"]["log_mel_l1"])
         assert row["played"]["realtime_factor"] == pytest.approx(record["realtime_factor"])

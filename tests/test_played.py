@@ -18,7 +18,7 @@ from electone_rave.corpus.manifest import build_manifest
 from electone_rave.evaluation.played import PLAYED_RECORD, compare_exports, play_heldout, snr_db
 from electone_rave.fileio import write_json
 
-DELAY = 146 * 128  # 18,688 samples, as late as a v2 export
+DELAY = 209 * 128  # 26,752 samples: about as late as a v2 export (26,736, test_streaming_delay)
 
 
 class DelayLine(torch.nn.Module):

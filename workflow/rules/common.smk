@@ -196,6 +196,15 @@ def reconstruction_source(wildcards, input):
     return model if wildcards.run in SCRIPTED_RUNS else parent(model)
 
 
+def run_config_gin(wildcards):
+    """A run's config.gin, whose architecture sets its streaming export's delay; none for a .ts alone."""
+    return [] if wildcards.run in SCRIPTED_RUNS else [f"results/train/{wildcards.run}/config.gin"]
+
+
+def config_gin_flag(wildcards, input):
+    return f"--config-gin {input.config_gin}" if input.config_gin else ""
+
+
 def run_db(wildcards):
     return f"results/preprocess/{run_corpus(wildcards)}"
 

@@ -110,9 +110,11 @@ rule realtime:
 
 rule play_heldout:
     """The held-out files played through the exported streaming model as nn~ plays it: batch 1,
-    nn~'s buffer, a fresh model per file; its delay removed; compute time measured on these files."""
+    nn~'s buffer, a fresh model per file; its delay (from its architecture, where the run's
+    config.gin is known) removed; compute time measured on these files."""
     input:
         model="results/export/{run}.ts",
+        config_gin=run_config_gin,
         manifest=run_manifest,
         audio=run_audio,
         code=code("play-heldout"),
@@ -125,12 +127,14 @@ rule play_heldout:
         threads=setting("evaluation.realtime_threads"),
         seed=setting("seed"),
         files=evaluation_files_flag,
+        config_gin=config_gin_flag,
     threads: all_cores  # alone on the machine, so other jobs do not disturb the timing
     log:
         "results/logs/play_heldout/{run}.log",
     shell:
         "electone-rave play-heldout --model {input.model} --manifest {input.manifest} --out {output}"
-        " --buffer {params.buffer} --threads {params.threads} --seed {params.seed} {params.files} > {log} 2>&1"
+        " --buffer {params.buffer} --threads {params.threads} --seed {params.seed} {params.config_gin}"
+        " {params.files} > {log} 2>&1"
 
 
 rule load_grid:
@@ -185,6 +189,7 @@ rule compare_weights:
     input:
         reference=float32_export,
         candidate=bfloat16_export,
+        config_gin=run_config_gin,
         manifest=run_manifest,
         audio=run_audio,
         code=code("compare-exports"),
@@ -196,13 +201,14 @@ rule compare_weights:
         buffer=setting("evaluation.realtime_buffer"),
         threads=setting("evaluation.realtime_threads"),
         seed=setting("seed"),
+        config_gin=config_gin_flag,
     threads: all_cores  # alone on the machine, so other jobs do not disturb the timing
     log:
         "results/logs/compare_weights/{run}.log",
     shell:
         "electone-rave compare-exports --reference {input.reference} --candidate {input.candidate}"
         " --manifest {input.manifest} --out {output} --buffer {params.buffer} --threads {params.threads}"
-        " --seed {params.seed} > {log} 2>&1"
+        " --seed {params.seed} {params.config_gin} > {log} 2>&1"
 
 
 def replication_thresholds(wildcards):

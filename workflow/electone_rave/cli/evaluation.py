@@ -12,6 +12,8 @@ PLAYED_AS_NN_TILDE = (
     arg("--buffer", type=int, required=True, help="nn~'s buffer: samples per forward call"),
     arg("--threads", type=int, required=True),
     arg("--seed", type=int, required=True),
+    arg("--config-gin", type=Path, help="the run's config.gin: its architecture sets the delay removed "
+        "(without it, for a .ts alone, the delay is estimated from the output)"),
 )
 
 
@@ -48,7 +50,7 @@ def cmd_reconstruct(a):
          FILES_ARG)
 def cmd_play_heldout(a):
     from ..evaluation.played import play_heldout
-    play_heldout(a.model, a.manifest, a.out, a.buffer, a.threads, a.seed, a.files)
+    play_heldout(a.model, a.manifest, a.out, a.buffer, a.threads, a.seed, a.files, a.config_gin)
 
 
 @command("compare-exports", "two exports of one model played alike: SNR and metrics, as JSON",
@@ -60,7 +62,8 @@ def cmd_play_heldout(a):
          FILES_ARG)
 def cmd_compare_exports(a):
     from ..evaluation.played import compare_exports
-    compare_exports(a.reference, a.candidate, a.manifest, a.out, a.buffer, a.threads, a.seed, a.files)
+    compare_exports(a.reference, a.candidate, a.manifest, a.out, a.buffer, a.threads, a.seed, a.files,
+                    a.config_gin)
 
 
 @command("evaluate-reconstructions", "metrics of held-out reconstructions, as JSON",

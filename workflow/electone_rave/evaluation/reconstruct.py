@@ -20,7 +20,7 @@ from .alignment import estimate_delay
 from .audio_files import read_mono
 from .models import load_exported, load_run
 
-MAX_DELAY_SECONDS = 2.0  # a RAVE v2 streaming export lags about 0.4 s
+MAX_DELAY_SECONDS = 2.0  # a RAVE v2 streaming export lags 0.61 s (export/streaming_delay.py)
 ALIGNMENT_RECORD = "alignment.json"
 
 log = logging.getLogger(__name__)
@@ -53,22 +53,25 @@ def reconstruct_scripted(ts_file: Path, audio: np.ndarray, seed: int, max_delay:
 
 
 def aligned(originals: list[np.ndarray], outputs: list[np.ndarray], max_delay: int,
-            names: list | None = None) -> tuple[list[np.ndarray], dict]:
-    """Each output cut to its original's length after removing the model's delay: one delay per
-    model (the median of the files' estimates), since latency is a property of the export."""
+            names: list | None = None, known_delay: int | None = None) -> tuple[list[np.ndarray], dict]:
+    """Each output cut to its original's length after removing the model's delay: the delay known
+    from the architecture (streaming_delay.py) where given, else the median of the files'
+    estimates. One delay per model either way, since latency is a property of the export; the
+    estimates are recorded in both cases, as a check on the known delay."""
     estimates = []
     for i, (x, y) in enumerate(zip(originals, outputs)):
         try:
             estimates.append(estimate_delay(x, y, max_delay))
         except ValueError as err:
             raise ValueError(f"{names[i] if names else f'file {i}'}: {err}") from None
-    delay = int(np.median(estimates))
+    delay = int(np.median(estimates)) if known_delay is None else int(known_delay)
     for i, (x, y) in enumerate(zip(originals, outputs)):
         if len(y) < delay + len(x):
             raise ValueError(f"{names[i] if names else f'file {i}'}: the model returned {len(y)} samples, "
                              f"fewer than the {len(x)} of the original after its delay of {delay}")
-    return [y[delay: delay + len(x)] for x, y in zip(originals, outputs)], {"delay_samples": delay,
-                                                                             "estimates_samples": estimates}
+    source = "estimated from the output" if known_delay is None else "architecture"
+    return [y[delay: delay + len(x)] for x, y in zip(originals, outputs)], {
+        "delay_samples": delay, "delay_source": source, "estimates_samples": estimates}
 
 
 def reconstruct_heldout(model_path: Path, manifest_path: Path, out_dir: Path, seed: int,

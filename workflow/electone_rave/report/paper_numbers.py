@@ -69,7 +69,7 @@ def played_numbers(run: str, results: Path) -> dict:
     evaluated = read(results / "eval" / run / "played.json")
     record = read(results / "audio" / run / "played" / "played.json")
     return {"reconstruction": {**evaluated["mean"], "frechet_mfcc_distance": evaluated["frechet_mfcc_distance"]},
-            **{k: record[k] for k in ("realtime_factor", "buffer", "threads", "batch", "delay_samples")}}
+            **{k: record[k] for k in ("realtime_factor", "buffer", "threads", "batch", "delay_samples", "delay_source")}}
 
 
 def load_numbers(run: str, results: Path) -> dict:

@@ -111,3 +111,29 @@ def write_result(name: str, figures: dict) -> Path:
     write_json({"benchmark": name, "machine": machine(), "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 **figures}, path)
     return path
+
+
+# The export flavours the benchmarks compare: stock `rave export`, and the workflow's (matmul_convs.py)
+# with each weight type.
+EXPORT_FLAGS = {"stock": ["--no-matmul-convolutions"],
+                "float32": ["--matmul-convolutions", "--matmul-weights", "float32"],
+                "bfloat16": ["--matmul-convolutions", "--matmul-weights", "bfloat16"]}
+
+
+def workflow_export(config: dict) -> str:
+    """The flavour configs/config.yaml selects."""
+    return config["export"]["matmul_weights"] if config["export"]["matmul_convolutions"] else "stock"
+
+
+def untrained_exports(gin: list[str], overrides: list[str], flavours: list[str], work: Path, logs: Path):
+    """One seeded untrained model (speed depends on the architecture, not on what was learned) exported
+    by `electone-rave export --streaming` in each flavour: yields (flavour, .ts, the export's measure)."""
+    from electone_rave.training.untrained_run import untrained_run
+
+    fidelity = workflow_config()["export"]["fidelity"]
+    run = untrained_run(gin, overrides, work / "run")
+    for flavour in flavours:
+        ts = work / f"{flavour}.ts"
+        yield flavour, ts, measure(["electone-rave", "export", "--run", str(run), "--out", str(ts), "--streaming",
+                                    *EXPORT_FLAGS[flavour], "--fidelity", str(fidelity), "--seed", "0"],
+                                   logs / f"export_{flavour}.log")

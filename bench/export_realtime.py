@@ -12,9 +12,7 @@ import tempfile
 from pathlib import Path
 
 import torch
-from common import RESULTS, measure, workflow_config, write_result
-
-from electone_rave.training.untrained_run import untrained_run
+from common import EXPORT_FLAGS, RESULTS, untrained_exports, workflow_config, workflow_export, write_result
 
 LOGS = RESULTS / "logs" / "export_realtime"  # kept: a failed step says which log to read
 
@@ -33,21 +31,11 @@ def main(argv: list[str] | None = None) -> dict:
     from electone_rave.evaluation.realtime import realtime_factor
 
     buffer = config["evaluation"]["realtime_buffer"]
-    exports = {"stock": ["--no-matmul-convolutions"],
-               "float32": ["--matmul-convolutions", "--matmul-weights", "float32"],
-               "bfloat16": ["--matmul-convolutions", "--matmul-weights", "bfloat16"]}
     figures = {"gin": args.gin, "overrides": args.override, "buffer": buffer, "audio_seconds": args.seconds,
-               "target_realtime_factor_1_thread": 0.35,
-               "workflow_export": config["export"]["matmul_weights"] if config["export"]["matmul_convolutions"] else "stock",
+               "target_realtime_factor_1_thread": 0.35, "workflow_export": workflow_export(config),
                "cpu_native_bfloat16": torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()}
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
-        work = Path(tmp)
-        run = untrained_run(args.gin, args.override, work / "run")
-        for name, flags in exports.items():
-            ts = work / f"{name}.ts"
-            export = measure(["electone-rave", "export", "--run", str(run), "--out", str(ts), "--streaming", *flags,
-                              "--fidelity", str(config["export"]["fidelity"]), "--seed", "0"],
-                             LOGS / f"export_{name}.log")
+        for name, ts, export in untrained_exports(args.gin, args.override, list(EXPORT_FLAGS), Path(tmp), LOGS):
             figures[f"{name}_export_wall_s"] = export.wall_s
             figures[f"{name}_model_mb"] = ts.stat().st_size / 1e6
             figures[f"{name}_export_realtime_factor"] = {

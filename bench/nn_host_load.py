@@ -14,10 +14,9 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from common import RESULTS, measure, workflow_config, write_result
+from common import RESULTS, untrained_exports, workflow_config, workflow_export, write_result
 
 from electone_rave.evaluation.load_grid import load_grid
-from electone_rave.training.untrained_run import untrained_run
 
 LOGS = RESULTS / "logs" / "nn_host_load"
 GOAL_BUFFER, GOAL_SPEEDUP = 2048, 3.0
@@ -37,24 +36,17 @@ def main(argv: list[str] | None = None) -> dict:
     for axis in ("sample_rates", "buffers", "threads", "batches"):
         parser.add_argument(f"--{axis.replace('_', '-')}", type=int, nargs="+", default=grid[axis])
     args = parser.parse_args(argv)
-    workflow_export = config["export"]["matmul_weights"] if config["export"]["matmul_convolutions"] else "stock"
-    exports = {"stock": ["--no-matmul-convolutions"]}
-    if workflow_export != "stock":
-        exports[workflow_export] = ["--matmul-convolutions", "--matmul-weights", workflow_export]
+    chosen = workflow_export(config)
+    exports = ["stock"] + ([chosen] if chosen != "stock" else [])
     figures = {"gin": args.gin, "overrides": args.override, "audio_seconds_per_cell": args.seconds,
-               "workflow_export": workflow_export}
+               "workflow_export": chosen}
     with tempfile.TemporaryDirectory(prefix="bench-nn-host-") as tmp:
-        work = Path(tmp)
-        run = untrained_run(args.gin, args.override, work / "run")
-        for name, flags in exports.items():
-            ts = work / f"{name}.ts"
-            measure(["electone-rave", "export", "--run", str(run), "--out", str(ts), "--streaming", *flags,
-                     "--fidelity", str(config["export"]["fidelity"]), "--seed", "0"], LOGS / f"export_{name}.log")
-            record = load_grid(ts, None, work / f"{name}.json", args.sample_rates, args.buffers, args.threads,
+        for name, ts, _ in untrained_exports(args.gin, args.override, exports, Path(tmp), LOGS):
+            record = load_grid(ts, None, Path(tmp) / f"{name}.json", args.sample_rates, args.buffers, args.threads,
                                args.batches, args.seconds, seed=0)
             figures[name] = {k: record[k] for k in ("libtorch", "summary", "smallest_buffer_without_misses", "cells")}
     stock = {cell_key(c): c for c in figures["stock"]["cells"]}
-    cells = figures[workflow_export]["cells"]
+    cells = figures[chosen]["cells"]
     figures["speedup_vs_stock"] = [{"sample_rate": c["sample_rate"], "buffer": c["buffer"], "threads": c["threads"],
                                     "batch": c["batch"], "median": stock[cell_key(c)]["median_ms"] / c["median_ms"]}
                                    for c in cells]
@@ -62,7 +54,7 @@ def main(argv: list[str] | None = None) -> dict:
     goal_cells = [r for r in figures["speedup_vs_stock"]
                   if (r["buffer"], r["threads"], r["batch"]) == (GOAL_BUFFER, 1, 1)]
     figures["goals"] = {
-        f"{workflow_export}_at_least_{GOAL_SPEEDUP:g}x_stock_1_thread_buffer_{GOAL_BUFFER}":
+        f"{chosen}_at_least_{GOAL_SPEEDUP:g}x_stock_1_thread_buffer_{GOAL_BUFFER}":
             bool(goal_cells) and all(r["median"] >= GOAL_SPEEDUP for r in goal_cells),
         "two_threads_never_slower_than_one": all(
             c["median_ms"] <= by_key[(c["sample_rate"], c["buffer"], 1, c["batch"])]["median_ms"]
@@ -78,7 +70,7 @@ def main(argv: list[str] | None = None) -> dict:
                       f"{100 * c['missed_share']:.0f} %")
     for r in figures["speedup_vs_stock"]:
         if r["sample_rate"] == args.sample_rates[0]:
-            print(f"{workflow_export} vs stock, buffer {r['buffer']}, {r['threads']} thread(s), batch {r['batch']}: "
+            print(f"{chosen} vs stock, buffer {r['buffer']}, {r['threads']} thread(s), batch {r['batch']}: "
                   f"{r['median']:.2f}x")
     print(f"goals: {figures['goals']} -> {path}")
     return figures

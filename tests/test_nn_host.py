@@ -102,6 +102,7 @@ def test_describe_reads_methods_params_and_attributes_as_nn_tilde_does(toy: Path
         "prior": {"in_channels": 1, "in_ratio": RATIO, "out_channels": 2, "out_ratio": RATIO}}
     assert description["attributes"] == {"gain": "[1.]"}
     assert description["higher_ratio"] == RATIO and description["default_buffer"] == RATIO
+    assert description["sample_rate"] == SR  # RAVE's `sr`
 
 
 @pytest.mark.parametrize("requested, buffer, worker_thread", [
@@ -159,24 +160,38 @@ def test_a_block_larger_than_the_buffer_is_refused(toy: Path, tmp_path: Path):
 
 
 def test_every_method_agrees_with_python_at_batch_1_and_4(toy: Path, tmp_path: Path):
-    record = check_export(toy, tmp_path / "check.json", seed=3, imported=True)
+    record = check_export(toy, tmp_path / "check.json", seed=3)
     assert json.loads((tmp_path / "check.json").read_text()) == record
     assert {(c["method"], c["batch"]) for c in record["checks"]} == {
         (m, b) for m in ("forward", "encode", "decode", "prior") for b in (1, 4)}
     assert all(c["max_abs_difference"] <= TOLERANCE for c in record["checks"])
     assert all(c["output_rms"] > 0 for c in record["checks"])  # the prior's noise too: seeded alike
-    assert record["nn_tilde"]["made_with_torch"] is None
+    assert record["nn_tilde"]["made_with_torch"] is None  # a .ts made elsewhere: nothing recorded in it
+
+
+def test_the_torch_an_export_was_made_with_is_read_from_the_file(toy: Path, tmp_path: Path):
+    """The workflow's export records its torch in the .ts; nn-host reads it back, and the export plays as
+    before."""
+    from electone_rave.export.rave_export import record_torch_version
+
+    stamped = tmp_path / "stamped.ts"
+    shutil.copy(toy, stamped)
+    record_torch_version(stamped)
+    assert nn_host.describe(toy)["made_with_torch"] is None
+    assert nn_host.describe(stamped)["made_with_torch"] == torch.__version__
+    record = check_export(stamped, tmp_path / "check.json", seed=3)
+    assert record["nn_tilde"]["made_with_torch"] == torch.__version__ and record["nn_tilde"]["same_libtorch"]
 
 
 def test_an_export_nn_tilde_cannot_decode_with_is_refused(tmp_path: Path):
     with pytest.raises(NnHostError, match=r"no_decode\.ts: nn~ finds no decode"):
-        check_export(scripted(tmp_path / "no_decode.ts", decode=False), tmp_path / "check.json", 3, False)
+        check_export(scripted(tmp_path / "no_decode.ts", decode=False), tmp_path / "check.json", 3)
     assert not (tmp_path / "check.json").exists()
 
 
 def test_an_export_that_plays_silence_is_refused(tmp_path: Path):
     with pytest.raises(NnHostError, match=r"silent\.ts: forward plays silence"):
-        check_export(scripted(tmp_path / "silent.ts", gain=0.0), tmp_path / "check.json", 3, False)
+        check_export(scripted(tmp_path / "silent.ts", gain=0.0), tmp_path / "check.json", 3)
 
 
 def test_the_nn_tilde_releases_of_an_exports_torch():

@@ -14,9 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+import torch
 
 from electone_rave.export import nn_host
 from electone_rave.export.nn_host_check import check_export
+from electone_rave.export.rave_export import record_torch_version
 from electone_rave.fileio import write_json
 from electone_rave.report.release import ReleaseError, release
 from electone_rave.workflow.guards import PrivateDataError
@@ -56,8 +58,8 @@ def made(tmp_path_factory) -> Path:
     write_json(numbers(), results / "paper/numbers.json")
     (results / "export").mkdir()
     for name in (RUN, f"{RUN}_prior"):
-        check_export(scripted(results / f"export/{name}.ts"), results / f"nn_host_check/{name}.json", seed=1,
-                     imported=False)
+        record_torch_version(scripted(results / f"export/{name}.ts"))  # as the workflow's export does
+        check_export(results / f"export/{name}.ts", results / f"nn_host_check/{name}.json", seed=1)
     (results / f"audio/{RUN}/prior").mkdir(parents=True)
     sf.write(results / f"audio/{RUN}/prior/prior_00.wav", sound(3.0, 1), SR, subtype="PCM_16")
     (root / "album").mkdir()
@@ -94,7 +96,9 @@ def test_a_release_bundles_the_exports_with_their_card_examples_and_checksums(wo
     embedded = json.loads(described["model_card"])
     assert embedded["name"] == RUN and embedded["training_data"]["private"] is True
     assert described["methods"] == nn_host.describe(workspace / f"results/export/{RUN}.ts")["methods"]
+    assert described["made_with_torch"] == torch.__version__  # the export's record, kept
     text = (bundle / "MODEL_CARD.md").read_text()
+    assert f"Made with torch {torch.__version__}: nn~ " in text
     assert "The training audio is private" in text and f"[nn~ {RUN}.ts forward 2048]" in text
     assert "| 48000 | 2048 | 1 | 1 | 1.00 ms | 2.00 ms |" in text and "| 512 |" not in text  # common buffers only
     archive = workspace / f"results/release/{RUN}.zip"

@@ -8,7 +8,9 @@
 
 Backend::Backend(const std::string& path) {
   at::init_num_threads();
-  model_ = torch::jit::load(path);
+  torch::jit::ExtraFilesMap extra{{"made_with_torch", ""}};
+  model_ = torch::jit::load(path, torch::kCPU, extra);
+  made_with_torch_ = extra["made_with_torch"];
   model_.eval();
   model_.to(torch::kCPU);
 }
@@ -18,6 +20,8 @@ bool Backend::has_method(const std::string& name) { return model_.find_method(na
 bool Backend::has_string(const std::string& name) { return model_.hasattr(name) && model_.attr(name).isString(); }
 
 std::string Backend::string_attribute(const std::string& name) { return model_.attr(name).toStringRef(); }
+
+int Backend::sample_rate() { return model_.hasattr("sr") && model_.attr("sr").isInt() ? model_.attr("sr").toInt() : 0; }
 
 std::vector<std::string> Backend::methods() {
   std::vector<std::string> names;

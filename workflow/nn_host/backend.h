@@ -23,6 +23,10 @@ class Backend {
   bool has_method(const std::string& name);
   bool has_string(const std::string& name);  // a string attribute, e.g. a release's model_card
   std::string string_attribute(const std::string& name);
+  int sample_rate();  // RAVE's `sr` attribute; 0 where the model has none
+  // The torch version the workflow's export records in the archive (extra file made_with_torch);
+  // empty for a .ts made elsewhere.
+  const std::string& made_with_torch() const { return made_with_torch_; }
   void set_sample_rate(int sample_rate);  // only where the model defines set_sample_rate, as nn~ does
 
   // in[c * batch + b] and out[b * out_channels + c] each hold `buffer` samples (nn~'s pointer orders).
@@ -31,4 +35,5 @@ class Backend {
 
  private:
   torch::jit::script::Module model_;
+  std::string made_with_torch_;
 };

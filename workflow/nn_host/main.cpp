@@ -3,8 +3,10 @@
 //
 //   nn-host describe MODEL.ts
 //       JSON on stdout: the libtorch version, the methods with their _params, the settable attributes
-//       and their values, the higher ratio, the buffer nn~ picks when none is given, and the model
-//       card a release embeds (a string attribute `model_card`), or null.
+//       and their values, the higher ratio, the buffer nn~ picks when none is given, the sample rate
+//       (RAVE's `sr`), the torch the export was made with (the archive's extra file made_with_torch,
+//       which the workflow's export writes) and the model card a release embeds (a string attribute
+//       `model_card`); null where the model has none.
 //   nn-host play MODEL.ts IN.wav OUT.wav [--method forward] [--buffer N] [--block 64] [--batch 1]
 //                [--threads N] [--sample-rate HZ] [--seed S] [--tail SAMPLES] [--report FILE.json]
 //       IN.wav has the method's input channels (repeated for every batch) or channels x batch of them
@@ -107,7 +109,10 @@ int describe(const std::string& model_path) {
   for (std::size_t i = 0; i < attributes.size(); ++i)
     out << (i ? ",\n" : "\n") << "    " << quoted(attributes[i]) << ": " << quoted(backend.attribute(attributes[i]));
   const int higher = backend.higher_ratio();
+  const auto or_null = [](const std::string& text, bool known) { return known ? text : std::string("null"); };
   out << "\n  },\n  \"higher_ratio\": " << higher << ",\n  \"default_buffer\": " << power_ceil(higher)
+      << ",\n  \"sample_rate\": " << or_null(std::to_string(backend.sample_rate()), backend.sample_rate() > 0)
+      << ",\n  \"made_with_torch\": " << or_null(quoted(backend.made_with_torch()), !backend.made_with_torch().empty())
       << ",\n  \"model_card\": " << (backend.has_string("model_card") ? quoted(backend.string_attribute("model_card")) : "null")
       << "\n}\n";
   std::cout << out.str();

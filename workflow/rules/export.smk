@@ -133,10 +133,9 @@ rule adopt_scripted_prior:
         "electone-rave adopt-scripted --source {input.imported} --export {output} --sample-rate {params.sample_rate} > {log} 2>&1"
 
 
-# Every .ts the workflow leaves, by name (results/export/<name>.ts), and those imported as they are.
+# Every .ts the workflow leaves, by name (results/export/<name>.ts), those imported as they are too.
 EXPORTS = (CHECKPOINT_RUNS + SCRIPTED_RUNS + [f"{run}_prior" for run in PRIOR_RUNS]
            + [f"{run}_{OTHER_WEIGHTS}" for run in WEIGHTS_COMPARED_RUNS])
-IMPORTED_EXPORTS = SCRIPTED_RUNS + [f"{run}_prior" for run in SCRIPTED_PRIOR_RUNS]
 NN_HOST_SOURCES = repository_files(
     path.relative_to(workflow.basedir).as_posix() for path in nn_host_sources(Path(workflow.basedir, "workflow/nn_host")))
 
@@ -154,11 +153,10 @@ rule nn_host_check:
         export=one_of(EXPORTS),
     params:
         seed=setting("seed"),
-        imported=lambda wildcards: "--imported" if wildcards.export in IMPORTED_EXPORTS else "",
     log:
         "results/logs/nn_host_check/{export}.log",
     benchmark:
         "results/benchmarks/nn_host_check/{export}.tsv"
     shell:
-        "electone-rave nn-host-check --export {input.export} --out {output} --seed {params.seed} {params.imported}"
+        "electone-rave nn-host-check --export {input.export} --out {output} --seed {params.seed}"
         " > {log} 2>&1"

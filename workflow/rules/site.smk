@@ -13,6 +13,7 @@ rule listening_page:
         models=expand(pattern(rules.export.output), run=RUNS) + expand(pattern(rules.export_with_prior.output), run=PRIOR_RUNS),
         releases=expand(pattern(rules.release.output.archive), run=RELEASED_RUNS),
         private=[folder for _, folder in PRIVATE_CORPUS_FOLDERS],
+        host=NN_HOST_SOURCES,  # the models are described as nn~ finds them
         code=code("listening-page"),
     output:
         page="results/site/index.html",

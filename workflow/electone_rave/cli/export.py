@@ -42,8 +42,7 @@ def cmd_adopt_scripted(a):
          "Python sample for sample, at batch 1 and 4; the record says what nn~ finds and which nn~ releases fit",
          arg("--export", type=Path, required=True, help="results/export/<name>.ts"),
          arg("--out", type=Path, required=True, help="results/nn_host_check/<name>.json"),
-         arg("--seed", type=int, required=True, help="the test signal's and the models' seed"),
-         arg("--imported", action="store_true", help="an imported .ts: the torch it was made with is unknown"))
+         arg("--seed", type=int, required=True, help="the test signal's and the models' seed"))
 def cmd_nn_host_check(a):
     from ..export.nn_host_check import check_export
-    check_export(a.export, a.out, a.seed, a.imported)
+    check_export(a.export, a.out, a.seed)

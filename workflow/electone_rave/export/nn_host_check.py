@@ -47,10 +47,11 @@ def minor(version: str) -> tuple[int, int]:
 
 
 def nn_tilde_releases(made_with: str | None) -> dict:
-    """Which nn~ releases ship the libtorch the export was made with, and which an older one."""
+    """Which nn~ releases ship the libtorch the export was made with (as the workflow's export
+    records it in the .ts), and which an older one."""
     if made_with is None:
         return {"made_with_torch": None, "same_libtorch": [], "older_libtorch": [],
-                "note": "imported .ts: the torch it was made with is unknown"}
+                "note": "a .ts made elsewhere: the torch it was made with is not recorded in it"}
     made = minor(made_with)
     return {"made_with_torch": made_with,
             "same_libtorch": [release for release, libtorch in NN_TILDE_LIBTORCH if minor(libtorch) == made],
@@ -128,7 +129,7 @@ def check_method(ts_file: Path, method: str, params: dict, signal: np.ndarray, b
             "output_rms": float(np.sqrt(np.mean(aligned.astype(np.float64) ** 2))), **nn_host.timing(report)}, reference
 
 
-def check_export(ts_file: Path, out_file: Path, seed: int, imported: bool) -> dict:
+def check_export(ts_file: Path, out_file: Path, seed: int) -> dict:
     """Plays every nn~ method of the export in nn-host and in Python; refuses the export (naming the
     method and the difference) unless they agree and forward is not silent. Writes the record."""
     import torch
@@ -138,10 +139,9 @@ def check_export(ts_file: Path, out_file: Path, seed: int, imported: bool) -> di
     missing = [m for m in ("forward", "encode", "decode") if m not in methods]
     if missing:
         raise NnHostError(f"{ts_file}: nn~ finds no {', '.join(missing)} (methods with _params: {sorted(methods)})")
-    probe = torch.jit.load(str(ts_file))
-    if not hasattr(probe, "sr"):
-        raise NnHostError(f"{ts_file}: no attribute sr (RAVE's exports give their sample rate there)")
-    sample_rate, buffer = int(probe.sr), description["default_buffer"]
+    if description["sample_rate"] is None:
+        raise NnHostError(f"{ts_file}: no integer attribute sr (RAVE's exports give their sample rate there)")
+    sample_rate, buffer = description["sample_rate"], description["default_buffer"]
     frames = -(-int(SIGNAL_SECONDS * sample_rate) // buffer) * buffer
     checks = []
     previous_threads = torch.get_num_threads()
@@ -169,7 +169,7 @@ def check_export(ts_file: Path, out_file: Path, seed: int, imported: bool) -> di
             raise NnHostError(f"{ts_file}: forward plays {'silence' if check['output_rms'] == 0 else 'no number'} "
                               f"in nn-host at batch {check['batch']}")
     record = {"export": str(ts_file), "libtorch": description["libtorch"],
-              "nn_tilde": nn_tilde_releases(None if imported else torch.__version__),
+              "nn_tilde": nn_tilde_releases(description["made_with_torch"]),
               "methods": methods, "attributes": description["attributes"],
               "default_buffer": buffer, "sample_rate": sample_rate, "tolerance": TOLERANCE,
               "signal_seconds": frames / sample_rate, "checks": checks}

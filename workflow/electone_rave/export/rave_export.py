@@ -1,7 +1,8 @@
 """Exporting a trained run to TorchScript for nn~ with `rave export`, atomically.
 
 The exported file is written to a temporary directory, loaded back with torch.jit.load and checked
-for nn~'s methods before it is moved into place.
+for nn~'s methods, and the torch it was made with is recorded in it (MADE_WITH, an extra file of
+the archive that nn~ does not read; nn-host's `describe` does) before it is moved into place.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import ElectoneRaveError
-from .export_options import NN_TILDE_METHODS, matmul_weights_apply
+from .export_options import MADE_WITH, NN_TILDE_METHODS, matmul_weights_apply
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ def export(run_dir: Path, out_file: Path, streaming: bool, fidelity: float, seed
             raise ExportError(f"rave export of {run_dir} failed (status {done.returncode}, "
                               f"{len(produced)} .ts files written)")
         check_methods(produced[0], with_prior=prior_dir is not None)
+        record_torch_version(produced[0])
         produced[0].replace(out_file)
     return out_file
 
@@ -59,3 +61,12 @@ def check_methods(ts_file: Path, with_prior: bool) -> list[str]:
     if missing:
         raise ExportError(f"{ts_file}: exported model lacks nn~ methods {missing}")
     return methods
+
+
+def record_torch_version(ts_file: Path) -> None:
+    """Save the scripted model again with this torch's version recorded in it; nn~ refuses or
+    crashes on a model made with a newer torch than its own libtorch."""
+    import torch
+
+    model = torch.jit.load(str(ts_file))
+    torch.jit.save(model, str(ts_file), _extra_files={MADE_WITH: torch.__version__})

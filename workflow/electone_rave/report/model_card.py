@@ -69,9 +69,12 @@ def render_card(meta: dict) -> str:
                                                   inlet_1=inlet_value(1.0))
             lines.append(f"- `[nn~ {export['file']} {method} 2048]`: {text}")
     releases = meta["exports"][0]["nn_tilde"]
-    lines += ["", f"Made with torch {releases['made_with_torch']}: nn~ {', '.join(releases['same_libtorch']) or '(none known)'} "
-              f"ships the same libtorch; older nn~ releases ({', '.join(releases['older_libtorch'])}) may refuse "
-              "or crash on it. Every method was played by nn-host (nn~'s backend in C++) at batch 1 and 4 and "
+    made_with = (f"Made with torch {releases['made_with_torch']}: nn~ {', '.join(releases['same_libtorch']) or '(none known)'} "
+                 f"ships the same libtorch; older nn~ releases ({', '.join(releases['older_libtorch']) or 'none known'}) "
+                 "may refuse or crash on it." if releases["made_with_torch"] else
+                 "The torch it was made with is not recorded in the file; an nn~ release with an older libtorch "
+                 "may refuse or crash on it.")
+    lines += ["", f"{made_with} Every method was played by nn-host (nn~'s backend in C++) at batch 1 and 4 and "
               "equalled Python's output.", "", "## Training data", ""]
     seconds = data["seconds"]
     lines.append(f"Corpus `{data['corpus']}`: {plural(data['files'], 'file')}, {seconds / 60:.1f} minutes, of which "

@@ -20,6 +20,7 @@ import yaml
 
 from ..errors import ElectoneRaveError
 from ..export.nn_host_check import check_export
+from ..export.export_options import MADE_WITH
 from ..fileio import read_json, sha256_of, write_json
 from .model_card import card_metadata, render_card
 from .publish_guard import guard_outputs
@@ -57,14 +58,16 @@ def without_source(export: dict) -> dict:
 
 
 def with_card(source: Path, target: Path, metadata: dict) -> None:
-    """The scripted model saved again with the card as a string attribute."""
+    """The scripted model saved again with the card as a string attribute, and the export's record of
+    the torch that made it kept."""
     import torch
 
-    model = torch.jit.load(str(source))
+    recorded = {MADE_WITH: ""}
+    model = torch.jit.load(str(source), _extra_files=recorded)
     if hasattr(model, CARD_ATTRIBUTE):
         raise ReleaseError(f"{source}: already has an attribute {CARD_ATTRIBUTE!r}")
     model._c._register_attribute(CARD_ATTRIBUTE, torch._C.StringType.get(), json.dumps(metadata, sort_keys=True))
-    torch.jit.save(model, str(target))
+    torch.jit.save(model, str(target), _extra_files={name: text for name, text in recorded.items() if text})
 
 
 def write_archive(folder: Path, archive: Path, name: str) -> None:
@@ -103,7 +106,7 @@ def release(run: str, results: Path, out: Path, archive: Path, private: bool, we
             for export in exports:
                 target = staging / export["file"]
                 with_card(export["source"], target, metadata)
-                check_export(target, Path(scratch) / "bundled.json", seed, imported=False)  # still plays as nn~
+                check_export(target, Path(scratch) / "bundled.json", seed)  # still plays as nn~
                 export["sha256"] = sha256_of(target)
         for example in sorted((results / "audio" / run / "prior").glob("*.wav")):
             (staging / "examples").mkdir(exist_ok=True)

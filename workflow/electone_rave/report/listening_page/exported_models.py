@@ -1,11 +1,12 @@
-"""What a reader needs to load an exported model in nn~: its methods, rate, latent size and size."""
+"""What a reader needs to load an exported model in nn~: its methods, rate, latent size and size,
+as nn~ finds them (nn-host's description: the methods with their _params, RAVE's `sr`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...evaluation.models import load_exported
+from ...export import nn_host
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class ExportedModel:
 
 
 def describe(ts_file: Path) -> ExportedModel:
-    model = load_exported(ts_file)
-    latent_size = int(model.encode_params[2])  # encode_params: in channels, in ratio, out channels, out ratio
+    found = nn_host.describe(ts_file)
     return ExportedModel(file_name=ts_file.name, megabytes=ts_file.stat().st_size / 1e6,
-                         sample_rate=int(model.sr), latent_size=latent_size, methods=list(model.get_methods()))
+                         sample_rate=found["sample_rate"], latent_size=found["methods"]["encode"]["out_channels"],
+                         methods=list(found["methods"]))

@@ -6,12 +6,20 @@ sample rates, nn~ buffers, threads, batch 1 and mc.nn~'s 4): per cell the median
 time per buffer, the share of buffers past their deadline and nn~'s delay (an untrained model's own
 streaming delay is not measured: model_delay_samples is 0). Ratios to stock per cell (stock's median
 time / the export's), and the headroom goals of issue #23 as measured facts.
+
+`weights_floor` bounds what any export with these weights can reach on one thread: each buffer
+reads every weight once, at best at the core's streaming read speed (a sum over 512 MB on one
+thread), so stock's time over that floor is the largest ratio to stock the weight type allows. Beside
+it, the speed at which libtorch's matrix product reads weights with 1, 2 and 8 rows (the frames a
+layer sees per buffer at batch 1): what the export's layers can reach with the kernels nn~ ships.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import tempfile
+import time
 from pathlib import Path
 
 from common import RESULTS, untrained_exports, workflow_config, workflow_export, write_result
@@ -20,6 +28,44 @@ from electone_rave.evaluation.load_grid import load_grid
 
 LOGS = RESULTS / "logs" / "nn_host_load"
 GOAL_BUFFER, GOAL_SPEEDUP = 2048, 3.0
+
+
+def weights_floor(ts_file: Path) -> dict:
+    """The export's weights and the time one thread needs to read them once at its streaming speed."""
+    import torch
+
+    weight_bytes = sum(p.numel() * p.element_size() for p in torch.jit.load(str(ts_file)).parameters())
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        block = torch.ones(2 ** 27)  # 512 MB of float32: far larger than any cache
+        times = []
+        for _ in range(7):
+            start = time.perf_counter()
+            block.sum()
+            times.append(time.perf_counter() - start)
+        read_bytes_per_second = block.numel() * block.element_size() / statistics.median(times)
+        del block
+        products = {str(rows): product_read_speed(rows) / 1e9 for rows in (1, 2, 8)}
+    finally:
+        torch.set_num_threads(previous)
+    return {"weight_megabytes": weight_bytes / 1e6, "one_thread_read_gb_per_s": read_bytes_per_second / 1e9,
+            "floor_ms": 1000 * weight_bytes / read_bytes_per_second, "product_read_gb_per_s_by_rows": products}
+
+
+def product_read_speed(rows: int, inputs: int = 2304, outputs: int = 768, calls: int = 60) -> float:
+    """Bytes of weights per second that torch.nn.functional.linear reads with `rows` input rows (a v2
+    layer's shape), each call on another copy of the weights so none is served from a cache."""
+    import torch
+
+    weights = [torch.randn(outputs, inputs) for _ in range(int(512e6 // (4 * inputs * outputs)))]
+    x = torch.randn(rows, inputs)
+    times = []
+    for i in range(calls):
+        start = time.perf_counter()
+        torch.nn.functional.linear(x, weights[i % len(weights)])
+        times.append(time.perf_counter() - start)
+    return 4 * inputs * outputs / statistics.median(times[10:])
 
 
 def cell_key(cell: dict) -> tuple:
@@ -45,6 +91,7 @@ def main(argv: list[str] | None = None) -> dict:
             record = load_grid(ts, None, Path(tmp) / f"{name}.json", args.sample_rates, args.buffers, args.threads,
                                args.batches, args.seconds, seed=0)
             figures[name] = {k: record[k] for k in ("libtorch", "summary", "smallest_buffer_without_misses", "cells")}
+            figures[name]["weights_floor"] = weights_floor(ts)
     stock = {cell_key(c): c for c in figures["stock"]["cells"]}
     cells = figures[chosen]["cells"]
     figures["speedup_vs_stock"] = [{"sample_rate": c["sample_rate"], "buffer": c["buffer"], "threads": c["threads"],
@@ -53,6 +100,9 @@ def main(argv: list[str] | None = None) -> dict:
     by_key = {cell_key(c): c for c in cells}
     goal_cells = [r for r in figures["speedup_vs_stock"]
                   if (r["buffer"], r["threads"], r["batch"]) == (GOAL_BUFFER, 1, 1)]
+    goal_stock = [c["median_ms"] for c in figures["stock"]["cells"] if (c["buffer"], c["threads"], c["batch"]) == (GOAL_BUFFER, 1, 1)]
+    floor = figures[chosen]["weights_floor"]
+    floor["largest_ratio_to_stock_at_goal"] = min(goal_stock) / floor["floor_ms"] if goal_stock else None
     figures["goals"] = {
         f"{chosen}_at_least_{GOAL_SPEEDUP:g}x_stock_1_thread_buffer_{GOAL_BUFFER}":
             bool(goal_cells) and all(r["median"] >= GOAL_SPEEDUP for r in goal_cells),
@@ -72,6 +122,9 @@ def main(argv: list[str] | None = None) -> dict:
         if r["sample_rate"] == args.sample_rates[0]:
             print(f"{chosen} vs stock, buffer {r['buffer']}, {r['threads']} thread(s), batch {r['batch']}: "
                   f"{r['median']:.2f}x")
+    print(f"{chosen}: {floor['weight_megabytes']:.0f} MB of weights, read at {floor['one_thread_read_gb_per_s']:.1f} GB/s "
+          f"by one thread: at least {floor['floor_ms']:.1f} ms per buffer, at most "
+          f"{floor['largest_ratio_to_stock_at_goal'] or float('nan'):.2f}x stock at buffer {GOAL_BUFFER}")
     print(f"goals: {figures['goals']} -> {path}")
     return figures
 

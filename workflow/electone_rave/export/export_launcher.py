@@ -28,6 +28,9 @@ def keep_nn_tilde_scratch_out_of_site_packages() -> Path:
     scratch = Path(tempfile.mkdtemp(prefix="nn_tilde-")) / ".tmpfile"
     atexit.register(shutil.rmtree, scratch.parent, True)
     nn_tilde.TMP_FILE_OUTPUT = nn_tilde.codegen.TMP_FILE_OUTPUT = scratch
+    # nn~'s modules clean their scratch in __del__, after the folder above is gone at exit: without
+    # this, every export log ends in an ignored FileNotFoundError traceback.
+    nn_tilde.codegen.TmpFileSession.close = lambda session: shutil.rmtree(session._path, True)
     return scratch
 
 

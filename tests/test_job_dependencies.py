@@ -99,7 +99,7 @@ except SystemExit:
 print(sorted(m for m in sys.modules if m.startswith("electone_rave.cli")))
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip().splitlines()[-1] == "['electone_rave.cli', 'electone_rave.cli.commands', 'electone_rave.cli.report']"
+    assert done.stdout.strip().splitlines()[-1] == "['electone_rave.cli', 'electone_rave.cli.ablation_pairs', 'electone_rave.cli.commands', 'electone_rave.cli.report']"
 
 
 def package_modules() -> list[str]:

@@ -108,6 +108,37 @@ rule realtime:
         " --seconds {params.seconds} --out {output} > {log} 2>&1"
 
 
+# rave train's own folder, with its snapshots: rule train's params.work (not named there, so that
+# this rule's needs do not edit train.smk, which every training depends on)
+TRAIN_WORK = "results/checkpoints/train/{run}"
+
+
+rule score_checkpoints:
+    """H1: every checkpoint the training saved (its snapshots, train.save_every, and the final one)
+    scored on the held-out files as the run's checkpoint is; the best one, and phase 2's trend."""
+    input:
+        ckpt=rules.train.output.ckpt,
+        gin=rules.train.output.gin,
+        manifest=run_manifest,
+        audio=run_audio,
+        code=code("score-checkpoints"),
+    output:
+        "results/eval/{run}/checkpoints.json",
+    wildcard_constraints:
+        run=one_of(TRAINED_RUNS),
+    params:
+        run=lambda wildcards, input: parent(input.ckpt),
+        work=TRAIN_WORK,
+        seed=setting("seed"),
+    log:
+        "results/logs/score_checkpoints/{run}.log",
+    benchmark:
+        "results/benchmarks/score_checkpoints/{run}.tsv"
+    shell:
+        "electone-rave score-checkpoints --run {params.run} --work {params.work} --manifest {input.manifest}"
+        " --out {output} --seed {params.seed} > {log} 2>&1"
+
+
 rule play_heldout:
     """The held-out files played through the exported streaming model as nn~ plays it: batch 1,
     nn~'s buffer, a fresh model per file; its delay (from its architecture, where the run's

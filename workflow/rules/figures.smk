@@ -53,3 +53,21 @@ rule figure_ablation:
         "results/logs/figures/ablation.log",
     shell:
         "electone-rave figure-ablation --ablation {input.ablation} --out {output.png} > {log} 2>&1"
+
+
+rule figure_heldout_curves:
+    """Figure (H1): held-out error of every saved checkpoint against step, per ablation pair."""
+    input:
+        scores=expand(pattern(rules.score_checkpoints.output), run=[r for r in ABLATION_RUNS if r in TRAINED_RUNS]),
+        code=code("figure-heldout-curves"),
+    output:
+        png=report("results/figures/heldout_curves.png", category="Training"),
+        pdf="results/figures/heldout_curves.pdf",
+    params:
+        pairs=ablation_pairs,  # the pairs alone: the curves do not depend on the ablation's numbers
+        eval_dir=lambda wildcards, input: parent(parent(input.scores[0])),  # results/eval: <run>/checkpoints.json
+    log:
+        "results/logs/figures/heldout_curves.log",
+    shell:
+        "electone-rave figure-heldout-curves --pair {params.pairs} --eval-dir {params.eval_dir}"
+        " --out {output.png} > {log} 2>&1"

@@ -19,6 +19,7 @@ rule paper_numbers:
         rules.ablation.output,
         rules.replication.output,
         expand(pattern(rules.evaluate_reconstructions.output), run=RUNS),
+        expand(pattern(rules.score_checkpoints.output), run=TRAINED_RUNS),
         expand(pattern(rules.realtime.output), run=RUNS),
         expand(pattern(rules.load_grid.output), run=RUNS),
         expand(pattern(rules.evaluate_played.output), run=RUNS),
@@ -48,7 +49,7 @@ rule paper:
         bib=local("paper/references.bib"),
         numbers=rules.paper_numbers.output,
         figures=[rules.figure_training_curves.output.png, rules.figure_spectrograms.output.png,
-                 rules.figure_ablation.output.png],
+                 rules.figure_ablation.output.png, rules.figure_heldout_curves.output.png],
         private=[folder for _, folder in PRIVATE_CORPUS_FOLDERS],
         code=code("paper"),
     output:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .ablation_pairs import PAIRS_ARG
 from .commands import FILES_ARG, arg, command, named
 
 
@@ -40,6 +41,18 @@ def cmd_metrics(a):
 def cmd_reconstruct(a):
     from ..evaluation.reconstruct import reconstruct_heldout
     reconstruct_heldout(a.run, a.manifest, a.out, a.seed, a.files)
+
+
+@command("score-checkpoints", "(H1) every checkpoint a training saved, scored on the held-out files",
+         arg("--run", type=Path, required=True, help="the run's folder (config.gin, model.ckpt)"),
+         arg("--work", type=Path, required=True, help="the training's work folder, with its snapshots"),
+         arg("--manifest", type=Path, required=True),
+         arg("--out", type=Path, required=True, help="results/eval/<run>/checkpoints.json"),
+         arg("--seed", type=int, required=True),
+         FILES_ARG)
+def cmd_score_checkpoints(a):
+    from ..evaluation.checkpoint_scores import score_checkpoints
+    score_checkpoints(a.run, a.work, a.manifest, a.out, a.seed, a.files)
 
 
 @command("play-heldout", "play held-out files through an exported .ts as nn~ plays it",
@@ -149,15 +162,9 @@ def cmd_replication(a):
 
 
 @command("ablation", "compare the noise-ablation pairs of runs",
-         arg("--pair", nargs="+", required=True,
-             help="CORPUS:RUNS_WITH_NOISE:RUNS_WITHOUT_NOISE:SEEDS, each list comma-separated in seed order"),
+         PAIRS_ARG,
          arg("--eval-dir", type=Path, required=True, help="holds <run>/reconstruction.json"),
          arg("--out", type=Path, required=True))
 def cmd_ablation(a):
     from ..evaluation.ablation import compare
-    pairs = []
-    for item in a.pair:
-        corpus, with_noise, without, seeds = item.split(":")
-        pairs.append({"corpus": corpus, "with_noise": with_noise.split(","), "without_noise": without.split(","),
-                      "seeds": [int(seed) for seed in seeds.split(",")]})
-    compare(pairs, a.eval_dir, a.out)
+    compare(a.pair, a.eval_dir, a.out)

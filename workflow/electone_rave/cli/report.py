@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .ablation_pairs import PAIRS_ARG
 from .commands import arg, command, named, private_corpus_arg
 
 
@@ -34,6 +35,15 @@ def cmd_figure_spectrograms(a):
 def cmd_figure_ablation(a):
     from ..report.figures.ablation_bars import plot
     plot(a.ablation, a.out)
+
+
+@command("figure-heldout-curves", "figure: (H1) held-out error of every saved checkpoint, per ablation pair",
+         PAIRS_ARG,
+         arg("--eval-dir", type=Path, required=True, help="holds <run>/checkpoints.json"),
+         arg("--out", type=Path, required=True))
+def cmd_figure_heldout_curves(a):
+    from ..report.figures.heldout_curves import plot
+    plot(a.pair, a.eval_dir, a.out)
 
 
 @command("paper-numbers", "gather every number the paper cites into one JSON",

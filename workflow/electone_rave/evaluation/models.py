@@ -7,8 +7,9 @@ from pathlib import Path
 from ..training.checkpoint import load_checkpoint, run_is_trusted
 
 
-def load_run(run_dir: Path):
-    """A trained RAVE run (config.gin + model.ckpt) as an eval-mode, non-streaming model."""
+def load_run(run_dir: Path, checkpoint: Path | None = None):
+    """A trained RAVE run (config.gin + model.ckpt, or another checkpoint of the same training) as an
+    eval-mode, non-streaming model."""
     import cached_conv as cc
     import gin
     import torch
@@ -18,8 +19,8 @@ def load_run(run_dir: Path):
     gin.clear_config()
     gin.parse_config_file(str(Path(run_dir) / "config.gin"))
     model = rave.RAVE()
-    checkpoint = load_checkpoint(Path(run_dir) / "model.ckpt", trust=run_is_trusted(run_dir))
-    model.load_state_dict(checkpoint["state_dict"], strict=False)
+    state = load_checkpoint(checkpoint or Path(run_dir) / "model.ckpt", trust=run_is_trusted(run_dir))
+    model.load_state_dict(state["state_dict"], strict=False)
     return model.eval()
 
 

@@ -3,7 +3,6 @@
 
 NN_TILDE_METHODS = ("encode", "decode", "forward")  # what nn~ calls; every export must answer them
 MATMUL_WEIGHTS = ("float32", "bfloat16")  # the matrix-product layers' weight types (matmul_convs.WEIGHT_DTYPES)
-MADE_WITH = "made_with_torch"  # an extra file of the .ts archive (torch.jit.save): the torch that made it
 
 # The tolerances the matrix-product export is tested to (tests/test_matmul_convs.py) and the paper
 # states (paper_numbers): float32 weights give stock `rave export`'s outputs within STOCK_TOLERANCE;

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from .. import provenance as workflow_provenance
 from ..corpus.manifest import HELD_OUT, MAYBE_SEEN, NAMED_UNSEEN
+from ..evaluation.convergence import RECORD as CHECKPOINT_RECORD
+from ..evaluation.convergence import convergence
 from ..evaluation.prior_generation import inlet_value
 from ..export.export_options import BFLOAT16_MIN_SNR_DB, STOCK_TOLERANCE
 from ..fileio import read_json, write_json
@@ -51,6 +53,7 @@ def run_numbers(run: str, spec: dict, results: Path) -> dict:
         "played": played_numbers(run, results),
         "load": load_numbers(run, results),
         "phase_1_duration": None, "final_validation": None, "latent_dims_for_fidelity": {},
+        "checkpoints": checkpoint_numbers(run, results),
     }
     if has_training_curves(spec):
         summary = read(results / "metrics" / run / "train_summary.json")
@@ -63,6 +66,19 @@ def run_numbers(run: str, spec: dict, results: Path) -> dict:
                                          if f"fidelity_{f}" in scalars},
         })
     return numbers
+
+
+def checkpoint_numbers(run: str, results: Path) -> dict | None:
+    """H1: the run's checkpoints scored on held-out audio (score_checkpoints); None for a run whose
+    training was not here."""
+    path = results / "eval" / run / CHECKPOINT_RECORD
+    if not path.is_file():
+        return None
+    record = read(path)
+    return {k: record[k] for k in ("metric", "best_step", "last_step", "phase_2")} | {
+        "saved": len(record["checkpoints"]),
+        "best": next(r["metrics"][record["metric"]] for r in record["checkpoints"] if r["step"] == record["best_step"]),
+        "last": record["checkpoints"][-1]["metrics"][record["metric"]]}
 
 
 def played_numbers(run: str, results: Path) -> dict:
@@ -109,6 +125,7 @@ def gather(config: dict, results: Path, out: Path) -> dict:
     first_run = next(iter(runs))
     provenance = read(results / "train" / first_run / "provenance.json")
     scale = config["scales"][config["scale"]]
+    ablation = read(results / "eval" / "ablation.json")
     numbers = {
         "scale": config["scale"], "seed": config["seed"], "git_commit": workflow_provenance.git_commit(),
         "versions": workflow_provenance.versions(), "hardware": provenance["hardware"],
@@ -122,7 +139,8 @@ def gather(config: dict, results: Path, out: Path) -> dict:
         "runs": [run_numbers(run, spec, results) for run, spec in runs.items()],
         "priors": [{"run": run, **read(results / "eval" / run / "prior.json")}
                    for run, spec in runs.items() if spec["prior"]],
-        "ablation": read(results / "eval" / "ablation.json"),
+        "ablation": ablation,
+        "convergence": convergence(ablation["pairs"], results / "eval"),
         "weights": [weights_numbers(run, results) for run in weights_compared_runs(config, runs)],
         "replication": read(results / "eval" / "replication.json"),
     }

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> dict:
                                    for name in ("float32", "bfloat16")}
 
     path = write_result("export_realtime", figures)
-    for name in exports:
+    for name in EXPORT_FLAGS:
         print("%s export, buffer %d: RTF %s; one thread, buffer %s" % (
             name, buffer, ", ".join(f"{v:.3f} on {k} thread(s)" for k, v in figures[f"{name}_export_realtime_factor"].items()),
             ", ".join(f"{b}: {v:.3f}" for b, v in figures[f"{name}_export_realtime_factor_1_thread_by_buffer"].items())))

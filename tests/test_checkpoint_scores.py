@@ -38,6 +38,9 @@ def training(tmp_path_factory) -> Path:
     checkpoint(silenced, 2, root / "work/run_abc/version_0/checkpoints/epoch_2.ckpt")
     checkpoint(state, 4, root / "work/run_abc/version_0/checkpoints/epoch_4.ckpt")
     checkpoint(state, 4, root / "work/run_abc/version_0/checkpoints/best.ckpt")  # a step saved twice counts once
+    (root / "work/run_abc/version_0/checkpoints/cut_short.ckpt").write_bytes(b"PK\x03")  # a killed save: left out
+    checkpoint(state, 3, root / "work/run_old/version_0/checkpoints/epoch_3.ckpt")  # an earlier training's
+    write_json({"rave_run_dir": "results/checkpoints/train/run/run_abc", "global_step": 6}, run / "provenance.json")
     generate_corpus("electone", root / "corpus", 3, 3.0, 1970)
     write_json(build_manifest(root / "corpus", heldout_files=1, seed=1), root / "manifest.json")
     return root
@@ -45,6 +48,7 @@ def training(tmp_path_factory) -> Path:
 
 def test_every_saved_step_is_scored_once_with_its_phase(training: Path, tmp_path: Path):
     assert [step for step, _ in saved_checkpoints(training / "run", training / "work")] == [2, 4, 6]
+    assert (training / "work/run_abc/version_0/checkpoints/cut_short.ckpt").exists()  # only read, never moved
     record = score_checkpoints(training / "run", training / "work", training / "manifest.json", tmp_path / "c.json", seed=1)
     assert json.loads((tmp_path / "c.json").read_text()) == record
     rows = record["checkpoints"]
@@ -53,6 +57,7 @@ def test_every_saved_step_is_scored_once_with_its_phase(training: Path, tmp_path
     assert rows[1]["metrics"] == rows[2]["metrics"] and rows[0]["metrics"][PRIMARY] != rows[1]["metrics"][PRIMARY]
     assert record["best_step"] in (2, 6)  # the later of equal scores
     assert record["phase_2"]["from_step"] == 2 and record["phase_2"]["to_step"] == 6
+    assert record["phase_2"]["improved"] == (rows[2]["metrics"][PRIMARY] < rows[0]["metrics"][PRIMARY])
 
 
 def test_without_its_work_folder_a_run_scores_its_final_checkpoint(training: Path, tmp_path: Path):

@@ -85,9 +85,10 @@ def test_the_delay_does_not_depend_on_the_size_or_the_noise_generator(tmp_path: 
     assert architecture_delay(bigger / "config.gin") == architecture_delay(run / "config.gin")
 
 
-def test_an_architecture_other_than_v2_is_left_to_the_estimate(tmp_path: Path):
-    v1 = untrained_run(["v1"], ["CAPACITY=4", "LATENT_SIZE=8"], tmp_path / "v1")
-    assert architecture_delay(v1 / "config.gin") is None
+@pytest.mark.parametrize("config", ["v1", "v2_nopqmf"])  # not v2's generator; v2 without the PQMF bank
+def test_an_architecture_other_than_v2_with_its_filter_bank_is_left_to_the_estimate(tmp_path: Path, config: str):
+    other = untrained_run([config], ["CAPACITY=4", "LATENT_SIZE=8"], tmp_path / config)
+    assert architecture_delay(other / "config.gin") is None
 
 
 def test_each_layer_counts_at_its_own_rate():

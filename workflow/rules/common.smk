@@ -197,8 +197,11 @@ def reconstruction_source(wildcards, input):
 
 
 def run_config_gin(wildcards):
-    """A run's config.gin, whose architecture sets its streaming export's delay; none for a .ts alone."""
-    return [] if wildcards.run in SCRIPTED_RUNS else [f"results/train/{wildcards.run}/config.gin"]
+    """A run's config.gin, whose architecture sets its streaming export's delay; none for a .ts alone,
+    or where the workflow exports without streaming (no delay to know)."""
+    if wildcards.run in SCRIPTED_RUNS or not config["export"]["streaming"]:
+        return []
+    return [f"results/train/{wildcards.run}/config.gin"]
 
 
 def config_gin_flag(wildcards, input):

@@ -65,7 +65,7 @@ rule figure_heldout_curves:
         pdf="results/figures/heldout_curves.pdf",
     params:
         pairs=ablation_pairs,  # the pairs alone: the curves do not depend on the ablation's numbers
-        eval_dir=lambda wildcards, input: parent(parent(input.scores[0])),  # results/eval: <run>/checkpoints.json
+        eval_dir=lambda wildcards, input: parent(parent(input.scores[0])) if input.scores else "results/eval",
     log:
         "results/logs/figures/heldout_curves.log",
     shell:

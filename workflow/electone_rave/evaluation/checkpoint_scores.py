@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from ..corpus.manifest import evaluation_files, read_manifest
-from ..fileio import write_json
+from ..fileio import read_json, write_json
+from ..training.checkpoint import UnsafeCheckpointError, load_checkpoint
 from ..training import runs
 from .audio_files import read_mono
 from .audio_metrics import pair_metrics
@@ -30,20 +31,44 @@ log = logging.getLogger(__name__)
 
 
 def saved_checkpoints(run_dir: Path, work_dir: Path) -> list[tuple[int, Path]]:
-    """(step, file) for each step a checkpoint was saved at, oldest first: the snapshots left in the
-    training's work folder and the run's final model.ckpt (which wins its step)."""
+    """(step, file) for each step a checkpoint was saved at, oldest first: the snapshots the training
+    that made model.ckpt left (its RAVE run folder, named in the run's provenance.json; never those
+    of an earlier training in the same work folder) and the final model.ckpt, which wins its step.
+    Files are only read: an unreadable snapshot is left out here and left where it is."""
     by_step = {}
-    if work_dir.is_dir():
-        for ckpt in runs.checkpoints(work_dir):
-            step = runs.read_step(ckpt)
+    source = training_folder(run_dir, work_dir)
+    if source is not None:
+        for ckpt in runs.checkpoints(source):
+            step = step_of(ckpt)
             if step is not None:
                 by_step.setdefault(step, ckpt)
     final = run_dir / "model.ckpt"
-    step = runs.read_step(final)
+    step = step_of(final)
     if step is None:
         raise ValueError(f"{final}: unreadable, or no global_step in it (not a checkpoint rave train saved)")
     by_step[step] = final
     return sorted(by_step.items())
+
+
+def training_folder(run_dir: Path, work_dir: Path) -> Path | None:
+    """The RAVE run folder under work_dir that the run's final checkpoint came from, if it is still there."""
+    try:
+        recorded = read_json(run_dir / "provenance.json").get("rave_run_dir")
+    except (OSError, ValueError):
+        recorded = None
+    if not recorded or not work_dir.is_dir():
+        return None
+    folder = work_dir / Path(recorded).name
+    return folder if folder.is_dir() else None
+
+
+def step_of(ckpt: Path) -> int | None:
+    try:
+        return int(load_checkpoint(ckpt)["global_step"])
+    except UnsafeCheckpointError:
+        raise
+    except Exception:  # a file a kill cut short, or not a checkpoint: not part of the curve
+        return None
 
 
 def score_checkpoints(run_dir: Path, work_dir: Path, manifest_path: Path, out: Path, seed: int,
@@ -60,6 +85,7 @@ def score_checkpoints(run_dir: Path, work_dir: Path, manifest_path: Path, out: P
         for source, (_, rate) in zip(sources, audio):
             if rate != int(model.sr):
                 raise ValueError(f"{source}: {rate} Hz, the model expects {int(model.sr)} Hz")
+        # the model's output itself: reconstruct_heldout also clips it and rounds it to a 16-bit file
         scores = [pair_metrics(x, reconstruct_file(model, x, seed), rate) for x, rate in audio]
         mean = {k: float(np.mean([s[k] for s in scores])) for k in scores[0]}
         rows.append({"step": step, "phase": 1 if phase_1 is None or step <= phase_1 else 2,

@@ -12,8 +12,9 @@ model does, so its output is not a delayed copy of the training model's sample f
 this delay states is when the streaming model hears an input: the outputs an impulse moves are
 those of the training model, later by this delay (on average over a latent frame; tested).
 
-RAVE v2's encoder and generator (EncoderV2, GeneratorV2) are known here; for other architectures
-`streaming_delay` returns None and the caller estimates the delay from the output (alignment.py).
+RAVE v2's encoder and generator (EncoderV2, GeneratorV2) with the PQMF bank at both ends are known
+here; for other architectures (RAVE v1, a mel or raw input, a raw output) `streaming_delay` returns
+None and the caller estimates the delay from the output (alignment.py).
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def streaming_delay(model) -> int | None:
 
     encoder, generator = getattr(model.encoder, "encoder", None), model.decoder
     if not isinstance(encoder, EncoderV2) or not isinstance(generator, GeneratorV2):
+        return None
+    if (getattr(model, "input_mode", "pqmf"), getattr(model, "output_mode", "pqmf")) != ("pqmf", "pqmf"):
         return None
     bands = int(getattr(model.pqmf, "n_band", 1))
     encoded, period = layers_delay(encoder.net, bands, upsampling=False)

@@ -30,13 +30,16 @@ def plot(pairs: list[dict], eval_dir: Path, png: Path) -> None:
                 ax.plot(steps, scores, marker="o", markersize=3, color=color, label=run)
                 best = steps.index(record["best_step"])
                 ax.scatter([steps[best]], [scores[best]], marker="*", s=80, color=color, zorder=3)
-                if record["phase_1_duration"] is not None:
+                if record["phase_1_duration"] is not None and max(steps) > record["phase_1_duration"]:
                     ax.axvspan(record["phase_1_duration"], max(steps), color="0.9", zorder=0)
                 plotted.append(run)
         ax.set_title(f"{pair['corpus']} (shaded: phase 2; star: best)", fontsize=9)
         ax.set_xlabel("step")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+        if ax.lines:
+            ax.legend(fontsize=7)
+        else:
+            ax.text(0.5, 0.5, "no checkpoints of a training here", ha="center", va="center", transform=ax.transAxes)
     axes[0][0].set_ylabel(f"held-out {PRIMARY.replace('_', ' ')}")
     fig.suptitle("H1: held-out error of each saved checkpoint (lower is better)", fontsize=10)
     save(fig, png, description="runs: " + ", ".join(plotted))

@@ -83,7 +83,7 @@ def set_config(key: str, value):
 
 TRAINING_AND_DATA = ("demo_corpus", "ingest", "preprocess", "train", "prior")
 EVALUATION_OF_AUDIO = {"evaluate_reconstructions", "evaluate_played", "evaluate_prior", "compare_weights",
-                       "play_heldout", "figure_spectrograms", "listening_page"}
+                       "play_heldout", "score_checkpoints", "figure_spectrograms", "listening_page"}
 EDITS = {
     # code
     "a line in the module that draws the training curves":
@@ -93,12 +93,12 @@ EDITS = {
     "a line in the export's code":
         ("workflow/electone_rave/export/rave_export.py", append_line("# edited"), {"export", "export_other_weights", "export_with_prior"}),
     "a line in nn-host's C++ source":
-        ("workflow/nn_host/backend.cpp", append_line("// edited"), {"nn_host_check", "load_grid"}),
+        ("workflow/nn_host/backend.cpp", append_line("// edited"), {"nn_host_check", "load_grid", "listening_page"}),
     "the listening page's style sheet":
         ("workflow/electone_rave/report/listening_page/templates/style.css", append_line("/* edited */"), {"listening_page"}),
     "a rule file's comment":
         ("workflow/rules/figures.smk", append_line("# edited"),
-         {"figure_training_curves", "figure_spectrograms", "figure_ablation"}),
+         {"figure_training_curves", "figure_spectrograms", "figure_ablation", "figure_heldout_curves"}),
     "the paper's text":
         ("paper/electone-rave.typ", append_line("// edited"), {"paper"}),
     "a comment in the rules' shared helpers":

@@ -15,11 +15,9 @@ from pathlib import Path
 
 from ..errors import ElectoneRaveError
 from .export_options import NN_TILDE_METHODS, matmul_weights_apply
+from .made_with import MADE_WITH
 
 log = logging.getLogger(__name__)
-# An extra file of the .ts archive (torch.jit.save's _extra_files): the torch that made it. Defined
-# here, not in export_options.py: training imports that module, and an edit there re-runs trainings.
-MADE_WITH = "made_with_torch"
 
 
 class ExportError(ElectoneRaveError, RuntimeError):

@@ -20,7 +20,7 @@ import yaml
 
 from ..errors import ElectoneRaveError
 from ..export.nn_host_check import check_export
-from ..export.rave_export import MADE_WITH
+from ..export.made_with import MADE_WITH
 from ..fileio import read_json, sha256_of, write_json
 from .model_card import card_metadata, render_card
 from .publish_guard import guard_outputs

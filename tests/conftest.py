@@ -64,6 +64,17 @@ def add_arms(workspace: Path, experiment: str = EXPERIMENT) -> list[str]:
     return list(arms)
 
 
+def merge_experiment(workspace: Path, experiment: str) -> None:
+    """A user's config edit: an experiment file merged into configs/config.yaml as snakemake
+    --configfile merges it (so that dvc.yaml, generated from the config alone, has its stages)."""
+    from snakemake.utils import update_config
+
+    config_file = workspace / "configs" / "config.yaml"
+    config = yaml.safe_load(config_file.read_text())
+    update_config(config, yaml.safe_load((workspace / experiment).read_text()))
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+
+
 def seed_arms(workspace: Path, arms: tuple[str, ...], seeds: list[int]) -> None:
     """A user's config edit: train these arms once per seed."""
     config_file = workspace / "configs" / "config.yaml"
@@ -114,6 +125,36 @@ def chain(smoke_workspace: Path, tmp_path_factory) -> Path:
     run(["electone-rave", "dvc-stages", "--out", "dvc.yaml"], smoke_workspace)
     run(["snakemake", "--cores", "all"], smoke_workspace)
     return smoke_workspace
+
+
+def flat_text(element: dict) -> str:
+    """The words of an element typst.query returns."""
+    if element["func"] in ("space", "linebreak"):
+        return " "
+    if element["func"] == "smartquote":
+        return "'"
+    return element.get("text", "") + "".join(flat_text(child) for child in element.get("children", []))
+
+
+PAPER_FIGURES = ("training_curves", "spectrograms", "ablation", "heldout_curves", "dataset_size", "transfer")
+
+
+def paper_sentences(folder: Path, label: str, **numbers) -> list[str]:
+    """The paper's passages with this label, typeset from the smoke chain's reference numbers with
+    `numbers` in place of theirs (placeholder figures)."""
+    import json
+
+    import typst
+
+    folder.mkdir(parents=True)
+    reference = json.loads((REPO / "tests/data/smoke_numbers.json").read_text())
+    (folder / "numbers.json").write_text(json.dumps(reference | numbers))
+    (folder / "figures").mkdir()
+    for name in PAPER_FIGURES:
+        (folder / "figures" / f"{name}.png").write_bytes((REPO / "docs/listening-page.png").read_bytes())
+    inputs = {"numbers": (folder / "numbers.json").as_posix(), "figures": (folder / "figures").as_posix()}
+    found = typst.query(str(REPO / "paper/electone-rave.typ"), label, root="/", sys_inputs=inputs)
+    return [" ".join(flat_text(element).split()) for element in json.loads(found)]
 
 
 @pytest.fixture(scope="session")

@@ -43,10 +43,11 @@ def test_manifest_lists_every_artefact_with_its_hash(chain: Path):
     rules = {row["rule"] for row in manifest["artefacts"]}
     assert rules == {"demo_corpus", "ingest", "preprocess", "train", "adopt_run", "prior", "export", "export_with_prior",
                      "adopt_scripted", "adopt_scripted_prior", "metrics",
-                     "reconstruct", "evaluate_reconstructions", "generate_prior", "evaluate_prior", "realtime",
+                     "reconstruct", "evaluate_reconstructions", "score_checkpoints", "generate_prior",
+                     "transfer", "evaluate_transfer", "compare_transfer", "figure_transfer", "evaluate_prior", "realtime",
                      "play_heldout", "evaluate_played", "export_other_weights", "compare_weights",
                      "nn_host_check", "load_grid", "ablation", "replication", "effective_config", "figure_training_curves", "figure_spectrograms",
-                     "figure_ablation", "paper_numbers", "paper", "generate_prior_sweep", "release", "listening_page"}
+                     "figure_ablation", "figure_heldout_curves", "paper_numbers", "paper", "generate_prior_sweep", "release", "listening_page"}
     paths = {row["path"] for row in manifest["artefacts"]}
     for expected in ("results/export/baseline.ts", "results/export/electone.ts",
                      "results/export/electone_prior.ts", "results/train/electone/config.gin",
@@ -296,6 +297,41 @@ def test_every_saved_checkpoint_is_scored_on_held_out_audio(chain: Path):
     assert all(p["verdict"] in VERDICTS for p in numbers["convergence"])
     described = Image.open(chain / "results/figures/heldout_curves.png").text["Description"]
     assert all(run in described for pair in numbers["ablation"]["pairs"] for run in pair["with_noise_runs"])
+
+
+def test_each_pair_plays_the_other_corpus_for_h3(chain: Path):
+    """H3 (the config's `transfer`): MusicNet's held-out files through the Electone pair's runs and
+    back; content kept and timbre distance per run, and the verdict per pair."""
+    from PIL import Image
+
+    from electone_rave.evaluation.transfer_comparison import VERDICTS
+
+    record = json.loads((chain / "results/eval/transfer.json").read_text())
+    assert [(p["corpus"], p["source"], p["seeds"]) for p in record["pairs"]] == [
+        ("electone", "musicnet", [1970, 1971]), ("musicnet", "electone", [1970])]
+    electone, musicnet = record["pairs"]
+    assert [r["run"] for r in electone["without_noise"]] == ["electone_no_noise", "electone_no_noise_seed1971"]
+    for pair in record["pairs"]:
+        assert pair["verdict"] in VERDICTS
+        for run in pair["with_noise"] + pair["without_noise"]:
+            assert 0 < run["chroma_similarity"] <= 1 + 1e-6 and -1 - 1e-6 <= run["loudness_correlation"] <= 1 + 1e-6
+            assert run["frechet_mfcc_to_training"]["outputs"] > 0
+    assert (musicnet["verdict"], musicnet["reason"]) == ("cannot tell", "one seed")
+    manifest = json.loads((chain / "data/manifests/musicnet.json").read_text())
+    played = files_in_split(manifest, "heldout")
+    assert played and all(reconstruction_of(manifest, f, chain / "results/audio/electone/transfer").is_file() for f in played)
+    numbers = json.loads((chain / "results/paper/numbers.json").read_text())
+    assert numbers["transfer"] == record
+    assert Image.open(chain / "results/figures/transfer.png").text["Description"] == (
+        "pairs: electone<-musicnet, musicnet<-electone")
+    # The page plays MusicNet through the Electone models; the private Electone files through the
+    # baseline's are numbers only.
+    html = (chain / "results/site/index.html").read_text()
+    assert "musicnet through the electone models" in html and "electone through the musicnet models" not in html
+    clips = sorted(p.relative_to(chain / "results/site/media/audio/transfer").parts[0:2]
+                   for p in (chain / "results/site/media/audio/transfer").rglob("*.wav"))
+    assert set(clips) == {("electone", "musicnet")}
+    assert len(clips) == len(played) * (1 + 4)  # the original, then the pair's four runs
 
 
 def test_the_ablation_pairs_the_runs_of_each_seed(chain: Path):

@@ -52,9 +52,11 @@ def test_every_rule_with_outputs_is_in_the_dag(jobs):
     real_data_only = {"download_musicnet", "extract_musicnet"}
     # adopt_run stands in for training an imported arm (electone-rave import-run), adopt_scripted*
     # for exporting an imported .ts, and union_corpus merges the corpora of an arm trained on
-    # several; the paper's arms need none (the smoke chain imports a run and a .ts: test_chain_smoke;
-    # test_experiments trains on a union).
-    arms_of_experiments_only = {"adopt_run", "adopt_scripted", "adopt_scripted_prior", "union_corpus"}
+    # several, and the dataset-size sweep's rules (H2) train on subsets and compare the sizes; the
+    # paper's arms need none (the smoke chain imports a run and a .ts: test_chain_smoke;
+    # test_experiments trains on a union, test_dataset_size runs the sweep).
+    arms_of_experiments_only = {"adopt_run", "adopt_scripted", "adopt_scripted_prior", "union_corpus",
+                                "training_subset", "dataset_size", "figure_dataset_size"}
     assert {job.rule for job in jobs} == rules - {"all"} - real_data_only - arms_of_experiments_only
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXPERIMENT, REPO, make_workspace, run
+from conftest import EXPERIMENT, REPO, make_workspace, merge_experiment, run
 from electone_rave.training.gin_stack import resolve
 from electone_rave.workflow.config import ConfigError, load
 
@@ -108,14 +108,8 @@ def test_a_union_of_unknown_corpora_is_refused(monkeypatch: pytest.MonkeyPatch, 
 
 def test_a_union_corpus_gets_dvc_stages_under_a_name_dvc_accepts(tmp_path: Path):
     """DVC stage names allow no `+`: the union's stages are named <rule>-electone_and_electone_more."""
-    import yaml
-    from snakemake.utils import update_config
-
     workspace = make_workspace(tmp_path, "smoke")
-    config_file = workspace / "configs/config.yaml"
-    config = yaml.safe_load(config_file.read_text())
-    update_config(config, yaml.safe_load((workspace / MORE_DATA).read_text()))
-    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+    merge_experiment(workspace, MORE_DATA)
     run(["electone-rave", "dvc-stages", "--out", "dvc.yaml"], workspace)
     stages = run(["dvc", "stage", "list", "--name-only"], workspace).stdout.split()
     assert {"union_corpus-electone_and_electone_more", "preprocess-electone_and_electone_more",

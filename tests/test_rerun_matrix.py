@@ -83,7 +83,7 @@ def set_config(key: str, value):
 
 TRAINING_AND_DATA = ("demo_corpus", "ingest", "preprocess", "train", "prior")
 EVALUATION_OF_AUDIO = {"evaluate_reconstructions", "evaluate_played", "evaluate_prior", "compare_weights",
-                       "play_heldout", "score_checkpoints", "figure_spectrograms", "listening_page"}
+                       "play_heldout", "score_checkpoints", "evaluate_transfer", "figure_spectrograms", "listening_page"}
 EDITS = {
     # code
     "a line in the module that draws the training curves":

@@ -6,6 +6,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from electone_rave.corpus.private_corpus import manifest_path
+from electone_rave.corpus.training_subset import SWEEPS, check_training_subsets, subset_source, training_database
+from electone_rave.evaluation.transfer_comparison import check_transfer
 from electone_rave.corpus.union_corpus import members
 from electone_rave.training.gin_stack import project_files
 from electone_rave.workflow.config import (arm_budget, arm_overrides, arm_runs, check_semantics, expand_seeds,
@@ -15,6 +17,8 @@ from electone_rave.workflow.guards import check_private_data
 from electone_rave.workflow.job_dependencies import Setting, command_code, lookup, module_code
 
 check_semantics(config)
+check_training_subsets(config)  # H2's subset arms and dataset-size sweeps (corpus/training_subset.py)
+check_transfer(config)  # H3's cross-corpus transfer (evaluation/transfer_comparison.py)
 check_private_data(Path(workflow.basedir))  # no audio in git or the Docker build context, ever
 RUN_SPECS = expand_seeds(config)  # a run is one arm trained with one seed; config["arms"] holds them
 
@@ -31,6 +35,9 @@ CURVE_RUNS = [run for run, spec in RUN_SPECS.items() if has_training_curves(spec
 CORPORA = sorted({spec["corpus"] for spec in RUN_SPECS.values()})  # what runs train on, unions included
 SOURCE_CORPORA = sorted({member for corpus in CORPORA for member in members(corpus)})  # each ingested once
 UNION_CORPORA = [corpus for corpus in CORPORA if corpus not in SOURCE_CORPORA]
+# H2: the nested subsets some arms train on (training_subset), each a database of its own
+SUBSET_CORPORA = sorted({training_database(spec) for spec in RUN_SPECS.values()} - set(CORPORA))
+DATASET_SIZE_SWEEPS = list(config.get(SWEEPS, {}))
 
 
 def pattern(output):
@@ -91,7 +98,7 @@ def one_of(names):
 
 
 wildcard_constraints:
-    corpus=one_of(CORPORA + SOURCE_CORPORA),
+    corpus=one_of(CORPORA + SOURCE_CORPORA + SUBSET_CORPORA),
     run=one_of(RUNS),
     stage="train|prior",
 
@@ -106,8 +113,9 @@ def corpus_demo_seed(wildcards):
 
 
 def corpus_folders(corpus):
-    """The ingested folders a corpus's manifest points into: its own, or each member's for a union."""
-    return [f"data/corpora/{member}" for member in members(corpus)]
+    """The ingested folders a corpus's manifest points into: its own, or each member's for a union
+    (a training subset's are its corpus')."""
+    return [f"data/corpora/{member}" for member in members(subset_source(corpus)[0])]
 
 
 def member_folders(wildcards):
@@ -209,7 +217,8 @@ def config_gin_flag(wildcards, input):
 
 
 def run_db(wildcards):
-    return f"results/preprocess/{run_corpus(wildcards)}"
+    """The database a run trains on (its prior too): its corpus', or its training subset's."""
+    return f"results/preprocess/{training_database(RUN_SPECS[wildcards.run])}"
 
 
 def run_audio(wildcards):
@@ -288,7 +297,8 @@ def artefacts():
         "demo_corpus": expand(pattern(rules.demo_corpus.output), corpus=SOURCE_CORPORA) if demo else [],
         "ingest": expand(pattern(rules.ingest.output), corpus=SOURCE_CORPORA),
         "union_corpus": expand(pattern(rules.union_corpus.output), corpus=UNION_CORPORA),
-        "preprocess": expand(pattern(rules.preprocess.output), corpus=CORPORA),
+        "training_subset": expand(pattern(rules.training_subset.output), corpus=SUBSET_CORPORA),
+        "preprocess": expand(pattern(rules.preprocess.output), corpus=CORPORA + SUBSET_CORPORA),
         "train": expand(pattern(rules.train.output), run=TRAINED_RUNS),
         "adopt_run": expand(pattern(rules.adopt_run.output), run=IMPORTED_RUNS),
         "prior": expand(pattern(rules.prior.output), run=PRIOR_TRAINED_RUNS),
@@ -300,6 +310,7 @@ def artefacts():
         + expand(pattern(rules.metrics.output), run=PRIOR_TRAINED_RUNS, stage="prior"),
         "reconstruct": expand(pattern(rules.reconstruct.output), run=RUNS),
         "evaluate_reconstructions": expand(pattern(rules.evaluate_reconstructions.output), run=RUNS),
+        "score_checkpoints": expand(pattern(rules.score_checkpoints.output), run=TRAINED_RUNS),
         "generate_prior": expand(pattern(rules.generate_prior.output), run=PRIOR_RUNS),
         "evaluate_prior": expand(pattern(rules.evaluate_prior.output), run=PRIOR_RUNS),
         "realtime": expand(pattern(rules.realtime.output), run=RUNS),
@@ -315,6 +326,13 @@ def artefacts():
         "figure_training_curves": pattern(rules.figure_training_curves.output),
         "figure_spectrograms": pattern(rules.figure_spectrograms.output),
         "figure_ablation": pattern(rules.figure_ablation.output),
+        "figure_heldout_curves": pattern(rules.figure_heldout_curves.output),
+        "dataset_size": expand(pattern(rules.dataset_size.output), sweep=DATASET_SIZE_SWEEPS),
+        "figure_dataset_size": pattern(rules.figure_dataset_size.output) if DATASET_SIZE_SWEEPS else [],
+        "transfer": expand(pattern(rules.transfer.output), run=TRANSFER_RUNS),
+        "evaluate_transfer": expand(pattern(rules.evaluate_transfer.output), run=TRANSFER_RUNS),
+        "compare_transfer": pattern(rules.compare_transfer.output) if TRANSFER_RUNS else [],
+        "figure_transfer": pattern(rules.figure_transfer.output) if TRANSFER_RUNS else [],
         "paper_numbers": pattern(rules.paper_numbers.output),
         "paper": pattern(rules.paper.output),
         "generate_prior_sweep": expand(pattern(rules.generate_prior_sweep.output), run=PRIOR_RUNS),

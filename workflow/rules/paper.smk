@@ -20,6 +20,8 @@ rule paper_numbers:
         rules.replication.output,
         expand(pattern(rules.evaluate_reconstructions.output), run=RUNS),
         expand(pattern(rules.score_checkpoints.output), run=TRAINED_RUNS),
+        expand(pattern(rules.dataset_size.output), sweep=DATASET_SIZE_SWEEPS),
+        rules.compare_transfer.output if TRANSFER_RUNS else [],
         expand(pattern(rules.realtime.output), run=RUNS),
         expand(pattern(rules.load_grid.output), run=RUNS),
         expand(pattern(rules.evaluate_played.output), run=RUNS),
@@ -49,7 +51,9 @@ rule paper:
         bib=local("paper/references.bib"),
         numbers=rules.paper_numbers.output,
         figures=[rules.figure_training_curves.output.png, rules.figure_spectrograms.output.png,
-                 rules.figure_ablation.output.png, rules.figure_heldout_curves.output.png],
+                 rules.figure_ablation.output.png, rules.figure_heldout_curves.output.png]
+        + ([rules.figure_dataset_size.output.png] if DATASET_SIZE_SWEEPS else [])
+        + ([rules.figure_transfer.output.png] if TRANSFER_RUNS else []),
         private=[folder for _, folder in PRIVATE_CORPUS_FOLDERS],
         code=code("paper"),
     output:

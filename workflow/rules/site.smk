@@ -7,6 +7,7 @@ rule listening_page:
         manifests=expand(pattern(rules.ingest.output.manifest), corpus=CORPORA),
         audio=[folder for corpus in SOURCE_CORPORA for folder in corpus_folders(corpus)],
         reconstructions=expand(pattern(rules.play_heldout.output), run=RUNS),  # what nn~ plays
+        transfers=expand(pattern(rules.transfer.output), run=TRANSFER_RUNS),  # H3
         priors=expand(pattern(rules.generate_prior_sweep.output), run=PRIOR_RUNS),
         figures=[rules.figure_training_curves.output.png, rules.figure_spectrograms.output.png,
                  rules.figure_ablation.output.png],
@@ -22,6 +23,7 @@ rule listening_page:
         manifests=lambda wildcards, input: name_path_flags(CORPORA, input.manifests),
         reconstructions=lambda wildcards, input: name_path_flags(RUNS, input.reconstructions),
         priors=lambda wildcards, input: name_path_flags(PRIOR_RUNS, input.priors),
+        transfers=lambda wildcards, input: name_path_flags(TRANSFER_RUNS, input.transfers),
         temperatures=prior_temperatures,
         clip_seconds=setting("site.clip_seconds"),
         loudness=setting("site.loudness_lufs"),
@@ -33,6 +35,6 @@ rule listening_page:
         "electone-rave listening-page --numbers {input.numbers} --paper {input.paper}"
         " --manifest {params.manifests} --reconstructions {params.reconstructions}"
         " --prior {params.priors} --temperature {params.temperatures} --figure {input.figures}"
-        " --model {input.models} --release {input.releases} --clip-seconds {params.clip_seconds} --loudness {params.loudness}"
+        " --model {input.models} --release {input.releases} --transfer {params.transfers} --clip-seconds {params.clip_seconds} --loudness {params.loudness}"
         " --buffer {params.buffer} --out {output.page} --media {output.media} --private-corpus {params.private}"
         " > {log} 2>&1"

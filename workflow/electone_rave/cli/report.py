@@ -1,4 +1,5 @@
-"""Report commands: figures, the paper's numbers and the paper, the manifest, the listening page and the publish guard."""
+"""Report commands: figures, the comparisons across runs that the paper reports (the dataset-size
+sweep, cross-corpus transfer), the paper's numbers and the paper, the manifest, the listening page and the publish guard."""
 
 from __future__ import annotations
 
@@ -44,6 +45,73 @@ def cmd_figure_ablation(a):
 def cmd_figure_heldout_curves(a):
     from ..report.figures.heldout_curves import plot
     plot(a.pair, a.eval_dir, a.out)
+
+
+def sweep_arm(text: str) -> dict:
+    """ARM:RUNS:SEEDS:PREPROCESS_REPORT of a dataset-size sweep, runs and seeds comma-separated."""
+    parts = text.split(":", 3)
+    if len(parts) != 4 or not all(parts):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected ARM:RUNS:SEEDS:PREPROCESS_REPORT")
+    arm, runs, seeds, report = parts
+    try:
+        seed_list = [int(seed) for seed in seeds.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: seeds must be integers") from None
+    return {"arm": arm, "runs": runs.split(","), "seeds": seed_list, "preprocess_report": Path(report)}
+
+
+# In the report stage, as paper-numbers' H1 verdicts: it reads the runs' evaluations and scalars,
+# and adding it re-ran none of the evaluation's jobs (nor did the transfer's commands below).
+@command("dataset-size", "H2: a dataset-size sweep's held-out errors and discriminator curves per size",
+         arg("--sweep", required=True, help="the sweep's name in the config's dataset_size"),
+         arg("--corpus", required=True),
+         arg("--arm", type=sweep_arm, nargs="+", required=True,
+             help="ARM:RUNS:SEEDS:PREPROCESS_REPORT per size, smallest first; runs and seeds comma-separated"),
+         arg("--eval-dir", type=Path, required=True, help="holds <run>/reconstruction.json"),
+         arg("--metrics-dir", type=Path, required=True, help="holds <run>/train_scalars.csv and train_summary.json"),
+         arg("--threshold", type=named(float), nargs="+", required=True, metavar="CRITERION=VALUE",
+             help="the replication's thresholds for the gap's shape"),
+         arg("--out", type=Path, required=True))
+def cmd_dataset_size(a):
+    from ..evaluation.dataset_size import sweep
+    sweep(a.sweep, a.corpus, a.arm, a.eval_dir, a.metrics_dir, dict(a.threshold), a.out)
+
+
+# Beside its comparison, so that adding it re-ran none of the evaluation's jobs.
+@command("evaluate-transfer", "(H3) how much of another corpus' held-out audio a run's reconstructions keep",
+         arg("--manifest", type=Path, required=True, help="the manifest of the corpus played through the run"),
+         arg("--outputs", type=Path, required=True, help="the run's reconstructions of its held-out files"),
+         arg("--training-manifest", type=Path, required=True, help="the run's own corpus (its training files)"),
+         arg("--run-name", required=True),
+         arg("--out", type=Path, required=True))
+def cmd_evaluate_transfer(a):
+    from ..evaluation.transfer import evaluate_transfer
+    evaluate_transfer(a.manifest, a.outputs, a.training_manifest, a.run_name, a.out)
+
+
+@command("compare-transfer", "H3: each ablation pair's content kept on another corpus, with and without noise",
+         PAIRS_ARG,
+         arg("--eval-dir", type=Path, required=True, help="holds <run>/transfer.json"),
+         arg("--out", type=Path, required=True))
+def cmd_compare_transfer(a):
+    from ..evaluation.transfer_comparison import compare
+    compare(a.pair, a.eval_dir, a.out)
+
+
+@command("figure-transfer", "figure: (H3) content kept and timbre distance on another corpus, per ablation pair",
+         arg("--transfer", type=Path, required=True, help="results/eval/transfer.json"),
+         arg("--out", type=Path, required=True))
+def cmd_figure_transfer(a):
+    from ..report.figures.transfer import plot
+    plot(a.transfer, a.out)
+
+
+@command("figure-dataset-size", "figure: (H2) held-out error and discriminator gap per size of each sweep",
+         arg("--sweep", type=Path, nargs="+", required=True, help="each sweep's results/eval/dataset_size/<name>.json"),
+         arg("--out", type=Path, required=True))
+def cmd_figure_dataset_size(a):
+    from ..report.figures.dataset_size import plot
+    plot(a.sweep, a.out)
 
 
 @command("paper-numbers", "gather every number the paper cites into one JSON",
@@ -95,6 +163,8 @@ def cmd_manifest(a):
          arg("--figure", type=Path, nargs="*", default=[]),
          arg("--model", type=Path, nargs="*", default=[], help="exported .ts files offered for download"),
          arg("--release", type=Path, nargs="*", default=[], help="release bundles (results/release/<run>.zip)"),
+         arg("--transfer", type=named(Path), nargs="*", default=[],
+             help="RUN=folder of its reconstructions of another corpus' held-out files (H3)"),
          arg("--paper", type=Path, required=True),
          arg("--clip-seconds", type=float, required=True),
          arg("--loudness", type=float, required=True, help="LUFS every clip is matched to"),
@@ -110,7 +180,7 @@ def cmd_listening_page(a):
     from ..report.publish_guard import guard_outputs
     render(numbers_file=a.numbers, manifests=dict(a.manifest), reconstructions=dict(a.reconstructions),
            priors=dict(a.prior), temperatures=a.temperature, figures=a.figure, models=a.model,
-           releases=a.release, paper=a.paper,
+           releases=a.release, paper=a.paper, transfers=dict(a.transfer),
            clip_seconds=a.clip_seconds, lufs=a.loudness, buffer=a.buffer, html=a.out, media_folder=a.media,
            private={corpus for corpus, _ in a.private_corpus}, local_only=a.local_only)
     if not a.local_only:

@@ -10,9 +10,11 @@ from pathlib import Path
 
 from .. import provenance as workflow_provenance
 from ..corpus.manifest import HELD_OUT, MAYBE_SEEN, NAMED_UNSEEN
+from ..corpus.training_subset import SWEEPS
 from ..evaluation.convergence import RECORD as CHECKPOINT_RECORD
 from ..evaluation.convergence import convergence
 from ..evaluation.prior_generation import inlet_value
+from ..evaluation.transfer_comparison import KEY as TRANSFER
 from ..export.export_options import BFLOAT16_MIN_SNR_DB, STOCK_TOLERANCE
 from ..fileio import read_json, write_json
 from ..workflow.config import expand_seeds, has_training_curves, is_private, weights_compared_runs
@@ -41,6 +43,7 @@ def run_numbers(run: str, spec: dict, results: Path) -> dict:
     numbers = {
         "run": run, "arm": spec["arm"], "seed": spec["seed"],
         "corpus": spec["corpus"], "gin": spec["gin"], "prior": spec["prior"],
+        "training_subset": spec.get("training_subset"),  # H2: percent of the corpus' training seconds
         "imported": spec.get("imported"), "scripted": is_scripted_model(provenance),
         "noise_generator": has_noise_generator(run, results, provenance),
         "steps": provenance["global_step"],  # None for an imported .ts: it does not say
@@ -141,6 +144,9 @@ def gather(config: dict, results: Path, out: Path) -> dict:
                    for run, spec in runs.items() if spec["prior"]],
         "ablation": ablation,
         "convergence": convergence(ablation["pairs"], results / "eval"),
+        "dataset_size": [read(results / "eval" / "dataset_size" / f"{sweep}.json") for sweep in config.get(SWEEPS, {})],
+        "transfer": (read(results / "eval" / "transfer.json")
+                     if any(pair["corpus"] in config.get(TRANSFER, {}) for pair in config["ablation"]) else None),
         "weights": [weights_numbers(run, results) for run in weights_compared_runs(config, runs)],
         "replication": read(results / "eval" / "replication.json"),
     }

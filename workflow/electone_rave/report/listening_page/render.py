@@ -78,9 +78,11 @@ def run_label(run: dict) -> str:
 
 
 def corpus_section(corpus: str, manifest: Path, runs: list[dict], reconstructions: dict[str, Path],
-                   media: Media, seconds: float, lufs: float) -> CorpusSection:
+                   media: Media, seconds: float, lufs: float, folder: str | None = None) -> CorpusSection:
     """One row per held-out file: the original's loudest excerpt, then the same span of each run,
-    the runs with the noise generator first."""
+    the runs with the noise generator first (their clips under media's `folder`, the corpus' name
+    by default)."""
+    folder = folder or corpus
     runs = sorted(runs, key=lambda run: not run["noise_generator"])
     rows = []
     listed = read_manifest(manifest)
@@ -88,15 +90,31 @@ def corpus_section(corpus: str, manifest: Path, runs: list[dict], reconstruction
         audio, rate = read_mono(original)
         start = loudest_window(audio, rate, seconds)
         name = name_in_manifest(listed, original).as_posix()
-        clips = [media.clip("original", original, start, seconds, lufs, f"{corpus}/{name}/original")]
+        clips = [media.clip("original", original, start, seconds, lufs, f"{folder}/{name}/original")]
         for run in runs:
             reconstruction = reconstruction_of(listed, original, reconstructions[run["run"]])
             if not reconstruction.is_file():
                 raise FileNotFoundError(f"{reconstruction}: run {run['run']} has no reconstruction of {original}")
             clips.append(media.clip(run_label(run), reconstruction, start, seconds, lufs,
-                                    f"{corpus}/{name}/{run['run']}"))
+                                    f"{folder}/{name}/{run['run']}"))
         rows.append(ClipRow(f"{original.name} from {start / rate:.1f} s", clips))
     return CorpusSection(corpus, ["original"] + [run_label(r) for r in runs], rows)
+
+
+def transfer_sections(numbers: dict, manifests: dict[str, Path], transfers: dict[str, Path], hidden: set[str],
+                      media: Media, seconds: float, lufs: float) -> list[tuple[str, CorpusSection]]:
+    """H3: each ablation pair's runs playing another corpus' held-out files, where that corpus is
+    public (a private one's files through any model are copies of them at the model's quality)."""
+    runs = {run["run"]: run for run in numbers["runs"]}
+    sections = []
+    for pair in (numbers.get("transfer") or {"pairs": []})["pairs"]:
+        played = [runs[row["run"]] for side in ("with_noise", "without_noise") for row in pair[side]]
+        if set(members(pair["source"])) & hidden or not all(run["run"] in transfers for run in played):
+            continue
+        section = corpus_section(pair["source"], manifests[pair["source"]], played, transfers, media, seconds, lufs,
+                                 folder=f"transfer/{pair['corpus']}/{pair['source']}")
+        sections.append((f"{pair['source']} through the {pair['corpus']} models", section))
+    return sections
 
 
 def prior_clips(run: str, folder: Path, temperatures: list[float], media: Media, lufs: float) -> list[PageClip]:
@@ -141,7 +159,7 @@ def nn_tilde_lines(model: ExportedModel, buffer: int) -> list[str]:
 
 def render(*, numbers_file: Path, manifests: dict[str, Path], reconstructions: dict[str, Path],
            priors: dict[str, Path], temperatures: list[float], figures: list[Path], models: list[Path],
-           paper: Path, releases: list[Path] = (), clip_seconds: float, lufs: float, buffer: int, html: Path, media_folder: Path,
+           paper: Path, releases: list[Path] = (), transfers: dict[str, Path] | None = None, clip_seconds: float, lufs: float, buffer: int, html: Path, media_folder: Path,
            private: set[str] = frozenset(), local_only: bool = False) -> Path:
     """The page. Corpora in `private` (or unions holding one) get no clips, of their recordings or of
     their reconstructions, unless `local_only`: a page for this machine, which says so on top."""
@@ -160,11 +178,13 @@ def render(*, numbers_file: Path, manifests: dict[str, Path], reconstructions: d
                 corpus_section(corpus, manifest, [r for r in runs if r["corpus"] == corpus],
                                reconstructions, media, clip_seconds, lufs)
                 for corpus, manifest in manifests.items()]
+    hidden_corpora = set(private) if not local_only else set()
+    transfer_rows = transfer_sections(numbers, manifests, transfers or {}, hidden_corpora, media, clip_seconds, lufs)
     prior_rows = [ClipRow(run, prior_clips(run, folder, temperatures, media, lufs)) for run, folder in priors.items()]
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     page = env.get_template("index.html.j2").render(
-        n=numbers, sections=sections, priors=prior_rows, clip_seconds=clip_seconds, lufs=lufs,
+        n=numbers, sections=sections, transfers=transfer_rows, priors=prior_rows, clip_seconds=clip_seconds, lufs=lufs,
         local_only_corpora=sorted(set(private)) if local_only else [],
         figures=[(f.stem.replace("_", " "), media.copy(f, "figures")) for f in figures],
         load_tables=load_tables(numbers["runs"]),

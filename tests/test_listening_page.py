@@ -214,13 +214,19 @@ def test_the_chain_renders_a_page_that_plays_in_chromium(chromium: str, chain: P
 
     # Every held-out file of each public corpus: the original and one reconstruction per run on that
     # corpus (a private corpus has none: test_chain_smoke.test_no_private_audio_is_published); then one
-    # prior generation per temperature.
+    # prior generation per temperature; then the transfers.
     expected = 0
     for corpus in {r["corpus"] for r in numbers["runs"]} - {c for c in config["corpora"] if is_private(config, c)}:
         manifest = json.loads((chain / f"data/manifests/{corpus}.json").read_text())
         heldout = sum(row["split"] == "heldout" for row in manifest["files"])
         expected += heldout * (1 + sum(r["corpus"] == corpus for r in numbers["runs"]))
     expected += len(config["site"]["prior_temperatures"]) * sum(r["prior"] for r in numbers["runs"])
+    # H3: each public corpus played through the other corpus' ablation pair, the original and each run.
+    for pair in numbers["transfer"]["pairs"]:
+        if not is_private(config, pair["source"]):
+            manifest = json.loads((chain / f"data/manifests/{pair['source']}.json").read_text())
+            heldout = sum(row["split"] == "heldout" for row in manifest["files"])
+            expected += heldout * (1 + len(pair["with_noise"]) + len(pair["without_noise"]))
     assert len(report["audio"]) == expected
     assert len(report["images"]) == expected + 3  # a spectrogram per clip, and the three figures
 
@@ -240,7 +246,10 @@ def test_the_chain_renders_a_page_that_plays_in_chromium(chromium: str, chain: P
     assert numbers["git_commit"] in html and f"scale <strong>{numbers['scale']}</strong>" in html
     assert html.index("acids-rave 2.3.1") < html.index('id="data"')  # versions stated at the top
     assert html.index("baseline_noise (noise on)") < html.index("baseline (noise off)")
-    assert "electone (noise on)" not in html  # private: its runs have no clips on the page
+    reconstructions, transfers = html[html.index('id="reconstructions"'):html.index('id="transfer"')], \
+        html[html.index('id="transfer"'):]
+    assert "electone (noise on)" not in reconstructions  # private: its runs have no clips of its files
+    assert "electone (noise on)" in transfers  # but its models play the public corpus (H3)
     for model in ("baseline.ts", "electone.ts", "electone_prior.ts"):
         assert f"[nn~ {model} forward " in html
     assert "[nn~ electone_prior.ts prior " in html

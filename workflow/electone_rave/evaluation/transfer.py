@@ -60,8 +60,8 @@ def content_kept(source: np.ndarray, output: np.ndarray, sample_rate: int) -> di
 def training_reference(training_manifest: Path, seed: int = 0) -> list[np.ndarray]:
     """The run's training audio the timbre distance is measured to: its training files in a seeded
     order, up to REFERENCE_SECONDS (MusicNet's 33 hours would not fit in memory)."""
-    rows = [row for row in read_manifest(training_manifest)["files"] if row["split"] == "train"]
-    root = Path(read_manifest(training_manifest)["root"])
+    manifest = read_manifest(training_manifest)
+    rows, root = [row for row in manifest["files"] if row["split"] == "train"], Path(manifest["root"])
     signals, seconds = [], 0.0
     for i in np.random.default_rng(seed).permutation(len(rows)):
         if seconds >= REFERENCE_SECONDS:

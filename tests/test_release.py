@@ -37,7 +37,8 @@ def numbers() -> dict:
             "versions": {"torch": "2.5.0"}, "export": {"fidelity": 0.95},
             "corpora": [{"corpus": "private_album", "files_kept": 3, "heldout_files": 1, "seconds_kept": 90.0}],
             "runs": [{"run": RUN, "corpus": "private_album", "arm": "toy", "gin": ["configs/gin/toy.gin"], "seed": 7,
-                      "steps": 100, "phase_1_duration": 60, "noise_generator": True, "imported": None,
+                      "steps": 100, "exported_checkpoint": {"choice": "best", "step": 80}, "phase_1_duration": 60,
+                      "noise_generator": True, "imported": None,
                       "evaluated_on": "held-out files", "heldout_files": 1, "latent_dims_for_fidelity": {"0.95": 2},
                       "played": {"reconstruction": metrics},
                       "load": {"cpu": "a test CPU", "libtorch": "2.5.0", "cells": cells}}]}
@@ -100,6 +101,8 @@ def test_a_release_bundles_the_exports_with_their_card_examples_and_checksums(wo
     text = (bundle / "MODEL_CARD.md").read_text()
     assert f"Made with torch {torch.__version__}: nn~ " in text
     assert "The training audio is private" in text and f"[nn~ {RUN}.ts forward 2048]" in text
+    assert "100 steps (60 in RAVE's phase 1)" in text and "The exports hold the checkpoint of step 80, the one with " in text
+    assert card["training"]["exported_checkpoint"] == {"choice": "best", "step": 80}
     assert "| 48000 | 2048 | 1 | 1 | 1.00 ms | 2.00 ms |" in text and "| 512 |" not in text  # common buffers only
     archive = workspace / f"results/release/{RUN}.zip"
     first = archive.read_bytes()

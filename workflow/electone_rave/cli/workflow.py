@@ -1,4 +1,5 @@
-"""Workflow commands: what a re-run would do, dvc.yaml from the DAG, the private-data guard."""
+"""Workflow commands: what a re-run would do, dvc.yaml from the DAG, the private-data guard, and which
+saved checkpoint a trained run hands on to its prior and exports (export.checkpoint)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,19 @@ def cmd_plan(a):
 def cmd_dvc_stages(a):
     from ..workflow.dvc_stages import write_dvc_yaml
     write_dvc_yaml(a.out)
+
+
+@command("best-checkpoint", "(rule best_checkpoint; export.checkpoint: best) the run's saved checkpoint with the "
+         "lowest held-out error, copied with its config.gin where its prior and exports take it",
+         arg("--run", type=Path, required=True, help="results/train/<run>"),
+         arg("--work", type=Path, required=True, help="the training's work folder, with its snapshots"),
+         arg("--scores", type=Path, required=True, help="results/eval/<run>/checkpoints.json (score_checkpoints)"),
+         arg("--out", type=Path, required=True, help="results/best_checkpoint/<run>"))
+def cmd_best_checkpoint(a):
+    from ..training.best_checkpoint import copy_best_checkpoint
+    choice = copy_best_checkpoint(a.run, a.work, a.scores, a.out)
+    print(f"{a.out}: step {choice['step']} of {choice['last_step']}, held-out {choice['metric']} "
+          f"{choice['held_out']:.4f} (the last: {choice['last_held_out']:.4f})")
 
 
 @command("check-private-data", "fail if audio is tracked by git or would enter the image",

@@ -30,7 +30,8 @@ def card_metadata(run: str, numbers: dict, exports: list[dict], private: bool, c
                           "seconds": corpus and corpus["seconds_kept"]},
         "training": {"arm": row["arm"], "gin": row["gin"], "seed": row["seed"], "steps": row["steps"],
                      "phase_1_steps": row["phase_1_duration"], "noise_generator": row["noise_generator"],
-                     "imported": row["imported"], "hardware": numbers["hardware"], "versions": numbers["versions"]},
+                     "imported": row["imported"], "hardware": numbers["hardware"], "versions": numbers["versions"],
+                     "exported_checkpoint": row["exported_checkpoint"]},
         "fidelity": numbers["export"]["fidelity"], "latent_dims_for_fidelity": row["latent_dims_for_fidelity"],
         "quality_as_played": {"evaluated_on": row["evaluated_on"], "files": row["heldout_files"],
                               **row["played"]["reconstruction"]},
@@ -45,6 +46,14 @@ def card_metadata(run: str, numbers: dict, exports: list[dict], private: bool, c
 
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def exported_checkpoint_sentence(exported: dict) -> str:
+    """Which of the training's checkpoints the .ts files hold (export.checkpoint)."""
+    if exported["choice"] == "best":
+        return (f" The exports hold the checkpoint of step {exported['step']}, the one with the lowest held-out "
+                "error among those the training saved.")
+    return " The exports hold the last checkpoint."
 
 
 def render_card(meta: dict) -> str:
@@ -86,7 +95,8 @@ def render_card(meta: dict) -> str:
               f"Arm `{training['arm']}` (gin: {', '.join(f'`{g}`' for g in training['gin'])}), seed {training['seed']}, "
               f"{training['steps']} steps ({training['phase_1_steps']} in RAVE's phase 1), noise generator "
               f"{'on' if training['noise_generator'] else 'off'}" + (f"; imported from {training['imported']}"
-                                                                      if training["imported"] else "") + ".",
+                                                                      if training["imported"] else "") + "."
+              + exported_checkpoint_sentence(training["exported_checkpoint"]),
               f"Latent kept at fidelity {meta['fidelity']}; sample rate {meta['sample_rate']} Hz.", "",
               "## Quality as nn~ plays it", "",
               f"On the {quality['evaluated_on']} ({quality['files']}; lower is better): log-mel L1 "

@@ -98,6 +98,15 @@ def load_numbers(run: str, results: Path) -> dict:
     return {k: grid[k] for k in ("summary", "smallest_buffer_without_misses", "cells", "cpu", "libtorch")}
 
 
+def exported_checkpoint(row: dict, choice: str) -> dict:
+    """The run's row with the step its exports (and prior) hold: with export.checkpoint: best, the
+    best-scored of its saved checkpoints (rule best_checkpoint); else, or for a run not trained here,
+    its last."""
+    best = choice == "best" and row["checkpoints"] is not None
+    return row | {"exported_checkpoint": {"choice": "best" if best else "last",
+                                          "step": row["checkpoints"]["best_step"] if best else row["steps"]}}
+
+
 def weights_numbers(run: str, results: Path) -> dict:
     """What bfloat16 weights change on the trained model: SNR against float32, metrics, speed."""
     compared = read(results / "eval" / run / "weights.json")
@@ -139,7 +148,8 @@ def gather(config: dict, results: Path, out: Path) -> dict:
                  "prior_inlet_values": [round(inlet_value(t), 2) for t in config["site"]["prior_temperatures"]]},
         "corpora": [corpus_numbers(c, results) for c in sorted({s["corpus"] for s in runs.values()})],
         "private_corpora": sorted(c for c in {s["corpus"] for s in runs.values()} if is_private(config, c)),
-        "runs": [run_numbers(run, spec, results) for run, spec in runs.items()],
+        "runs": [exported_checkpoint(run_numbers(run, spec, results), config["export"]["checkpoint"])
+                 for run, spec in runs.items()],
         "priors": [{"run": run, **read(results / "eval" / run / "prior.json")}
                    for run, spec in runs.items() if spec["prior"]],
         "ablation": ablation,

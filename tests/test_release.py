@@ -29,7 +29,8 @@ RUN = "toy"
 
 def numbers() -> dict:
     """numbers.json with the fields a model card reads."""
-    metrics = {"log_mel_l1": 1.5, "multiscale_spectral_distance": 4.0, "mel_distance": 2.0, "si_sdr_db": -20.0}
+    metrics = {"log_mel_l1": 1.5, "multiscale_spectral_distance": 4.0, "mel_distance": 2.0, "si_sdr_db": -20.0,
+               "visqol_moslqo": 2.25}
     cells = [{"sample_rate": rate, "buffer": buffer, "threads": 1, "batch": 1, "median_ms": 1.0, "p99_ms": 2.0,
               "deadline_ms": 1000 * buffer / rate, "missed_share": 0.0, "delay_ms": 1000 * (2 * buffer - 64) / rate}
              for rate in (44100, 48000) for buffer in (512, 2048)]
@@ -101,6 +102,7 @@ def test_a_release_bundles_the_exports_with_their_card_examples_and_checksums(wo
     text = (bundle / "MODEL_CARD.md").read_text()
     assert f"Made with torch {torch.__version__}: nn~ " in text
     assert "The training audio is private" in text and f"[nn~ {RUN}.ts forward 2048]" in text
+    assert "SI-SDR -20.0 dB; ViSQOL (audio mode, MOS-LQO 1 to 5, higher is better) 2.25." in text
     assert "100 steps (60 in RAVE's phase 1)" in text and "The exports hold the checkpoint of step 80, the one with " in text
     assert card["training"]["exported_checkpoint"] == {"choice": "best", "step": 80}
     assert "| 48000 | 2048 | 1 | 1 | 1.00 ms | 2.00 ms |" in text and "| 512 |" not in text  # common buffers only

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 from electone_rave.corpus.private_corpus import manifest_path
 from electone_rave.corpus.training_subset import SWEEPS, check_training_subsets, subset_source, training_database
+from electone_rave.evaluation.fad import check_fad
 from electone_rave.evaluation.transfer_comparison import check_transfer
 from electone_rave.corpus.union_corpus import members
 from electone_rave.training.gin_stack import project_files
@@ -19,6 +20,7 @@ from electone_rave.workflow.job_dependencies import Setting, command_code, looku
 check_semantics(config)
 check_training_subsets(config)  # H2's subset arms and dataset-size sweeps (corpus/training_subset.py)
 check_transfer(config)  # H3's cross-corpus transfer (evaluation/transfer_comparison.py)
+check_fad(config)  # opt-in FAD: the embedding weights the user supplies exist (evaluation/fad.py)
 check_private_data(Path(workflow.basedir))  # no audio in git or the Docker build context, ever
 RUN_SPECS = expand_seeds(config)  # a run is one arm trained with one seed; config["arms"] holds them
 

@@ -22,6 +22,7 @@ rule paper_numbers:
         expand(pattern(rules.score_checkpoints.output), run=TRAINED_RUNS),
         expand(pattern(rules.dataset_size.output), sweep=DATASET_SIZE_SWEEPS),
         rules.compare_transfer.output if TRANSFER_RUNS else [],
+        expand(pattern(rules.fad.output), run=FAD_RUNS),
         expand(pattern(rules.realtime.output), run=RUNS),
         expand(pattern(rules.load_grid.output), run=RUNS),
         expand(pattern(rules.evaluate_played.output), run=RUNS),

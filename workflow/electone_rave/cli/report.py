@@ -1,5 +1,6 @@
 """Report commands: figures, the comparisons across runs that the paper reports (the dataset-size
-sweep, cross-corpus transfer), the paper's numbers and the paper, the manifest, the listening page and the publish guard."""
+sweep, cross-corpus transfer), the opt-in FAD, the paper's numbers and the paper, the manifest, the
+listening page and the publish guard."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import argparse
 from pathlib import Path
 
 from .ablation_pairs import PAIRS_ARG
-from .commands import arg, command, named, private_corpus_arg
+from .commands import FILES_ARG, arg, command, named, private_corpus_arg
 
 
 @command("figure-training", "figure: the seed's training curves, runs overlaid",
@@ -87,6 +88,26 @@ def cmd_dataset_size(a):
 def cmd_evaluate_transfer(a):
     from ..evaluation.transfer import evaluate_transfer
     evaluate_transfer(a.manifest, a.outputs, a.training_manifest, a.run_name, a.out)
+
+
+@command("fad", "(opt-in, evaluation.fad) Fréchet Audio Distance of the played held-out files and the "
+         "prior's generations, in an embedding whose weights you supply",
+         arg("--embedding", choices=["vggish", "torchscript"], required=True),
+         arg("--weights", type=Path, required=True, help="the embedding model's weights (never downloaded)"),
+         arg("--method", default="encode", help="torchscript: the method mapping audio to [1, dims, frames]"),
+         arg("--manifest", type=Path, required=True),
+         arg("--played", type=Path, required=True, help="results/audio/<run>/played"),
+         arg("--generations", type=Path, help="results/audio/<run>/prior, for a run with a prior"),
+         arg("--run-name", required=True),
+         arg("--out", type=Path, required=True),
+         arg("--seed", type=int, default=0, help="the training audio's sample for the prior's FAD"),
+         FILES_ARG)
+def cmd_fad(a):
+    from ..evaluation.fad import evaluate_fad
+    record = evaluate_fad(a.embedding, a.weights, a.method, a.manifest, a.played, a.generations, a.run_name,
+                          a.out, a.files, a.seed)
+    print(f"{a.out}: played FAD {record['played']['fad']:.4f}"
+          + (f", prior FAD {record['prior']['fad']:.4f}" if record["prior"] else ""))
 
 
 @command("compare-transfer", "H3: each ablation pair's content kept on another corpus, with and without noise",

@@ -10,9 +10,15 @@
   1). The STFT is torch's with a periodic square-root Hann window and the mel filters are librosa's;
   DAC itself computes them with its audiotools library, which is not installed here, so the values
   follow DAC's settings rather than being checked against DAC's code. Lower is better.
+- `visqol_moslqo`: ViSQOL v3's audio mode (Google's ViSQOL; `visqol-python`, a pure-Python port that
+  matches the C++ release on its conformance tests and ships its SVR model, so nothing is
+  downloaded): MOS-LQO from 1 to 5, higher is better. Both signals are resampled to 48 kHz (soxr,
+  through librosa), the rate its audio mode is defined at; it aligns them itself.
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import numpy as np
 
@@ -20,6 +26,7 @@ import numpy as np
 DAC_MEL_WINDOWS = (32, 64, 128, 256, 512, 1024, 2048)
 DAC_MEL_BANDS = (5, 10, 20, 40, 80, 160, 320)
 DAC_CLAMP_EPS = 1e-5
+VISQOL_RATE = 48000  # ViSQOL's audio mode
 
 
 def _aligned(ref: np.ndarray, est: np.ndarray):
@@ -57,5 +64,23 @@ def mel_distance(ref: np.ndarray, est: np.ndarray, sample_rate: int) -> float:
     return total
 
 
+@lru_cache(maxsize=1)
+def _visqol_audio_mode():
+    from visqol import VisqolApi
+
+    api = VisqolApi()
+    api.create(mode="audio")
+    return api
+
+
+def visqol_moslqo(ref: np.ndarray, est: np.ndarray, sample_rate: int) -> float:
+    import librosa
+
+    ref, est = (librosa.resample(np.asarray(x, dtype=np.float64), orig_sr=sample_rate, target_sr=VISQOL_RATE,
+                                 res_type="soxr_hq") for x in (ref, est))
+    return float(_visqol_audio_mode().measure_from_arrays(ref, est, VISQOL_RATE).moslqo)
+
+
 def codec_metrics(ref: np.ndarray, est: np.ndarray, sample_rate: int) -> dict[str, float]:
-    return {"mel_distance": mel_distance(ref, est, sample_rate), "si_sdr_db": si_sdr_db(ref, est)}
+    return {"mel_distance": mel_distance(ref, est, sample_rate), "si_sdr_db": si_sdr_db(ref, est),
+            "visqol_moslqo": visqol_moslqo(ref, est, sample_rate)}

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..corpus.manifest import evaluation_files, files_in_split, read_manifest, reconstruction_of
+from ..corpus.manifest import evaluation_files, files_in_split, read_manifest
 from ..fileio import write_json
 from . import audio_metrics as m
 from .audio_files import read_mono
 from .codec_metrics import codec_metrics
+from .reconstruction_pairs import read_pair
 
 
 def _mean(rows: list[dict], keys) -> dict[str, float]:
@@ -23,13 +24,7 @@ def evaluate_reconstructions(manifest_path: Path, reconstructions: Path, run: st
     manifest = read_manifest(manifest_path)
     rows, refs, ests = [], [], []
     for original in evaluation_files(manifest, named):
-        ref, rate = read_mono(original)
-        est_path = reconstruction_of(manifest, original, reconstructions)
-        if not est_path.is_file():
-            raise FileNotFoundError(f"{est_path}: no reconstruction of {original}")
-        est, est_rate = read_mono(est_path)
-        if est_rate != rate:
-            raise ValueError(f"{est_path}: {est_rate} Hz, its original {original} is {rate} Hz")
+        ref, est, rate = read_pair(manifest, original, reconstructions)
         rows.append({"file": original.relative_to(manifest["root"]).as_posix(), **m.pair_metrics(ref, est, rate),
                      **codec_metrics(ref, est, rate)})
         refs.append(ref)

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..corpus.manifest import files_in_split, read_manifest, reconstruction_of
+from ..corpus.manifest import files_in_split, read_manifest
 from ..fileio import write_json
 from . import audio_metrics as m
 from .audio_files import read_mono
+from .reconstruction_pairs import read_pair
 from .transfer_comparison import CONTENT
 
 N_FFT, HOP = 4096, 1024  # ~93 ms frames at 44.1 kHz: enough resolution for 12 pitch classes
@@ -84,13 +85,7 @@ def evaluate_transfer(source_manifest: Path, outputs: Path, training_manifest: P
     if not heldout:
         raise ValueError(f"{source_manifest}: no held-out files to play through run {run}")
     for source in heldout:
-        x, rate = read_mono(source)
-        output_path = reconstruction_of(manifest, source, outputs)
-        if not output_path.is_file():
-            raise FileNotFoundError(f"{output_path}: no reconstruction of {source}")
-        y, output_rate = read_mono(output_path)
-        if output_rate != rate:
-            raise ValueError(f"{output_path}: {output_rate} Hz, its input {source} is {rate} Hz")
+        x, y, rate = read_pair(manifest, source, outputs)
         try:
             kept = content_kept(x, y, rate)
         except ValueError as why:

@@ -102,7 +102,9 @@ def render_card(meta: dict) -> str:
               f"On the {quality['evaluated_on']} ({quality['files']}; lower is better): log-mel L1 "
               f"{quality['log_mel_l1']:.3f}, multiscale spectral distance {quality['multiscale_spectral_distance']:.3f}"
               + (f", DAC's mel distance {quality['mel_distance']:.3f}, SI-SDR {quality['si_sdr_db']:.1f} dB"
-                 if "mel_distance" in quality else "") + ".", "",
+                 if "mel_distance" in quality else "")
+              + (f"; ViSQOL (audio mode, MOS-LQO 1 to 5, higher is better) {quality['visqol_moslqo']:.2f}"
+                 if "visqol_moslqo" in quality else "") + ".", "",
               f"## Load measured ({meta['load']['cpu']}, libtorch {meta['load']['libtorch']})", "",
               "Median / 99th-percentile compute time per buffer, share of buffers past their deadline, and the delay "
               "a player hears (nn~'s buffering and the model's own). Measured on this CPU only: another CPU, above "

@@ -107,6 +107,13 @@ def exported_checkpoint(row: dict, choice: str) -> dict:
                                           "step": row["checkpoints"]["best_step"] if best else row["steps"]}}
 
 
+def fad_numbers(run: str, results: Path) -> dict:
+    """The opt-in FAD (evaluation.fad): the embedding, its weights' sha256, and each distance."""
+    record = read(results / "eval" / run / "fad.json")
+    return {"embedding": record["embedding"], "weights_sha256": record["weights_sha256"],
+            "played": record["played"]["fad"], "prior": record["prior"] and record["prior"]["fad"]}
+
+
 def weights_numbers(run: str, results: Path) -> dict:
     """What bfloat16 weights change on the trained model: SNR against float32, metrics, speed."""
     compared = read(results / "eval" / run / "weights.json")
@@ -149,6 +156,7 @@ def gather(config: dict, results: Path, out: Path) -> dict:
         "corpora": [corpus_numbers(c, results) for c in sorted({s["corpus"] for s in runs.values()})],
         "private_corpora": sorted(c for c in {s["corpus"] for s in runs.values()} if is_private(config, c)),
         "runs": [exported_checkpoint(run_numbers(run, spec, results), config["export"]["checkpoint"])
+                 | {"fad": fad_numbers(run, results) if config["evaluation"].get("fad") else None}
                  for run, spec in runs.items()],
         "priors": [{"run": run, **read(results / "eval" / run / "prior.json")}
                    for run, spec in runs.items() if spec["prior"]],

@@ -50,6 +50,7 @@ def test_visqol_scores_the_same_signal_near_the_top_and_falls_with_the_damage():
     assert 4.5 < same <= 5.0 and delayed == pytest.approx(same, abs=0.01)
     assert same > noisier[0] > noisier[1] > noisier[2] >= 1.0
     assert 1.0 <= lowpassed < noisier[0]
+    assert visqol_moslqo(organ, np.zeros_like(organ), SR) == 1.0  # a silent output: its lowest score
 
 
 def test_codec_metrics_names_each(organ):

@@ -105,6 +105,13 @@ def test_a_model_without_the_method_or_not_torchscript_is_named(encoder: Path, t
         load_embedder("torchscript", tmp_path / "notes.ts")
 
 
+def test_a_file_that_is_not_vggish_weights_is_named(encoder: Path, tmp_path: Path):
+    (tmp_path / "vggish.pth").write_bytes(b"<html>a download page saved by mistake</html>")
+    for wrong in (tmp_path / "vggish.pth", encoder):  # not a torch file; a TorchScript model
+        with pytest.raises(FadError, match=rf"{wrong}: not VGGish weights as torchvggish defines them"):
+            load_embedder("vggish", wrong)
+
+
 def test_the_record_names_the_weights_and_both_distances(encoder: Path, corpus: Path, tmp_path: Path):
     out = tmp_path / "fad.json"
     done = run(["electone-rave", "fad", "--embedding", "torchscript", "--weights", str(encoder), "--manifest",
@@ -129,12 +136,17 @@ def test_the_paper_gives_fad_or_says_it_needs_the_users_weights(tmp_path: Path):
     assert absent == ("The Fréchet Audio Distance is not computed here: it needs an embedding model's weights, "
                       "which the user supplies (evaluation.fad).")
     runs = json.loads((REPO / "tests/data/smoke_numbers.json").read_text())["runs"]
-    fad = {"baseline": {"embedding": "vggish", "weights_sha256": "10086976" + "0" * 56, "played": 12.3456, "prior": None},
-           "electone": {"embedding": "vggish", "weights_sha256": "10086976" + "0" * 56, "played": 4.5, "prior": 20.25}}
+    sha = "10086976" + "0" * 56
+    fad = {"baseline": {"embedding": "vggish", "weights_sha256": sha, "played": 12.3456, "prior": None,
+                        "played_frames": [50, 48], "prior_frames": None},
+           "electone": {"embedding": "vggish", "weights_sha256": sha, "played": 4.5, "prior": 20.25,
+                        "played_frames": [50, 49], "prior_frames": [1800, 10]}}
     (given,) = paper_sentences(tmp_path / "given", "<fad>", runs=[r | {"fad": fad.get(r["run"])} for r in runs])
     assert given == ("Fréchet Audio Distance in vggish embeddings (weights sha256 100869760000), lower is better: the "
-                     "held-out files against their reconstructions as nn~ plays them, baseline 12.346, electone 4.5; "
-                     "the training audio against the prior's generations, electone 20.25.")
+                     "held-out files against their reconstructions as nn~ plays them, baseline 12.346 (50 and 48 frames), "
+                     "electone 4.5 (50 and 49 frames); the training audio against the prior's generations, electone 20.25 "
+                     "(1800 and 10 frames). Few frames, as here, leave the embeddings' covariances poorly estimated and "
+                     "the distance biased upwards.")
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,7 @@ def numbers() -> dict:
             "versions": {"torch": "2.5.0"}, "export": {"fidelity": 0.95},
             "corpora": [{"corpus": "private_album", "files_kept": 3, "heldout_files": 1, "seconds_kept": 90.0}],
             "runs": [{"run": RUN, "corpus": "private_album", "arm": "toy", "gin": ["configs/gin/toy.gin"], "seed": 7,
-                      "steps": 100, "exported_checkpoint": {"choice": "best", "step": 80}, "phase_1_duration": 60,
+                      "steps": 100, "exported_checkpoint": {"choice": "best", "step": 80, "saved": 4}, "phase_1_duration": 60,
                       "noise_generator": True, "imported": None,
                       "evaluated_on": "held-out files", "heldout_files": 1, "latent_dims_for_fidelity": {"0.95": 2},
                       "played": {"reconstruction": metrics},
@@ -104,7 +104,8 @@ def test_a_release_bundles_the_exports_with_their_card_examples_and_checksums(wo
     assert "The training audio is private" in text and f"[nn~ {RUN}.ts forward 2048]" in text
     assert "SI-SDR -20.0 dB; ViSQOL (audio mode, MOS-LQO 1 to 5, higher is better) 2.25." in text
     assert "100 steps (60 in RAVE's phase 1)" in text and "The exports hold the checkpoint of step 80, the one with " in text
-    assert card["training"]["exported_checkpoint"] == {"choice": "best", "step": 80}
+    assert "of the 4 the training saved; it was chosen on the held-out files the quality below is measured on" in text
+    assert card["training"]["exported_checkpoint"] == {"choice": "best", "step": 80, "saved": 4}
     assert "| 48000 | 2048 | 1 | 1 | 1.00 ms | 2.00 ms |" in text and "| 512 |" not in text  # common buffers only
     archive = workspace / f"results/release/{RUN}.zip"
     first = archive.read_bytes()

@@ -194,10 +194,13 @@ def run_corpus(wildcards):
 
 
 def reconstruction_inputs(wildcards):
-    """A run reconstructs from its checkpoint; an imported .ts alone, from itself."""
+    """A run reconstructs from its checkpoint (the one its exports hold: with export.checkpoint: best,
+    a trained run's best one, rules/best_checkpoint.smk); an imported .ts alone, from itself."""
     if wildcards.run in SCRIPTED_RUNS:
         return [f"results/export/{wildcards.run}.ts"]
-    return [f"results/train/{wildcards.run}/model.ckpt", f"results/train/{wildcards.run}/config.gin"]
+    folder = ("best_checkpoint" if config["export"]["checkpoint"] == "best" and wildcards.run in TRAINED_RUNS
+              else "train")
+    return [f"results/{folder}/{wildcards.run}/model.ckpt", f"results/{folder}/{wildcards.run}/config.gin"]
 
 
 def reconstruction_source(wildcards, input):
@@ -313,6 +316,8 @@ def artefacts():
         "reconstruct": expand(pattern(rules.reconstruct.output), run=RUNS),
         "evaluate_reconstructions": expand(pattern(rules.evaluate_reconstructions.output), run=RUNS),
         "score_checkpoints": expand(pattern(rules.score_checkpoints.output), run=TRAINED_RUNS),
+        "best_checkpoint": expand(pattern(rules.best_checkpoint.output), run=BEST_CHECKPOINT_RUNS),
+        "fad": expand(pattern(rules.fad.output), run=FAD_RUNS),
         "generate_prior": expand(pattern(rules.generate_prior.output), run=PRIOR_RUNS),
         "evaluate_prior": expand(pattern(rules.evaluate_prior.output), run=PRIOR_RUNS),
         "realtime": expand(pattern(rules.realtime.output), run=RUNS),

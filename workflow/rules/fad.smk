@@ -6,7 +6,9 @@ FAD_RUNS = RUNS if FAD else []
 
 
 def fad_weights(wildcards):
-    return local(FAD["weights"])
+    """The user's weights: a data file like the corpora, not a repository file (under a storage
+    profile it is read from the storage)."""
+    return FAD["weights"]
 
 
 def fad_generations(wildcards):

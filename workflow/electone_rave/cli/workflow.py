@@ -16,7 +16,7 @@ def cmd_plan(a):
 
     from ..training.estimate import run_costs, total_hours
     from ..workflow.config import load
-    from ..workflow.rerun_plan import dvc_plan, snakemake_plan, trained_run
+    from ..workflow.rerun_plan import PRIOR_RULES, dvc_plan, snakemake_plan, trained_run
     jobs = dvc_plan(Path(".")) if a.engine == "dvc" else snakemake_plan(Path("."))
     if not jobs:
         print(f"{a.engine}: nothing to re-run")
@@ -24,7 +24,7 @@ def cmd_plan(a):
     counts = Counter(job.rule for job in jobs)
     print(f"{a.engine} would run {len(jobs)} jobs: " + ", ".join(f"{rule} {n}" for rule, n in counts.items()))
     runs = sorted({trained_run(job) for job in jobs if job.rule == "train"})
-    priors = sorted({trained_run(job) for job in jobs if job.rule == "prior"})
+    priors = sorted({trained_run(job) for job in jobs if job.rule in PRIOR_RULES})
     if runs:
         costs = run_costs(load(a.config), runs)
         for cost in costs:

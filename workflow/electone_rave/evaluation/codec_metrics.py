@@ -74,7 +74,11 @@ def _visqol_audio_mode():
 
 
 def visqol_moslqo(ref: np.ndarray, est: np.ndarray, sample_rate: int) -> float:
+    """ViSQOL's MOS-LQO; 1.0, its lowest, for a silent estimate (which its level matching cannot scale)."""
     import librosa
+
+    if not np.any(est):
+        return 1.0
 
     ref, est = (librosa.resample(np.asarray(x, dtype=np.float64), orig_sr=sample_rate, target_sr=VISQOL_RATE,
                                  res_type="soxr_hq") for x in (ref, est))

@@ -25,8 +25,11 @@ def evaluate_reconstructions(manifest_path: Path, reconstructions: Path, run: st
     rows, refs, ests = [], [], []
     for original in evaluation_files(manifest, named):
         ref, est, rate = read_pair(manifest, original, reconstructions)
-        rows.append({"file": original.relative_to(manifest["root"]).as_posix(), **m.pair_metrics(ref, est, rate),
-                     **codec_metrics(ref, est, rate)})
+        try:
+            scores = {**m.pair_metrics(ref, est, rate), **codec_metrics(ref, est, rate)}
+        except ValueError as err:
+            raise ValueError(f"{original}: its reconstruction in {reconstructions} cannot be scored: {err}") from None
+        rows.append({"file": original.relative_to(manifest["root"]).as_posix(), **scores})
         refs.append(ref)
         ests.append(est)
     metrics = [k for k in rows[0] if k != "file"]

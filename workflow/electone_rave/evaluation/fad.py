@@ -8,7 +8,8 @@ Embeddings (`evaluation.fad.embedding`):
   frechet_audio_distance does.
 - `torchscript`: a TorchScript module you name whose method (`evaluation.fad.method`, `encode` by
   default) maps audio [1, 1, samples] at the workflow's sample rate to [1, dims, frames]: a CLAP or
-  EnCodec encoder you scripted, or a RAVE export's encoder.
+  EnCodec encoder you scripted, or a RAVE model exported without --streaming (a streaming export
+  carries its state from one file to the next).
 
 Per run, two distances where the inputs exist: the held-out files against their reconstructions as
 nn~ plays them, and (for a run with a prior) the training audio, a seeded sample of at most 30
@@ -19,6 +20,7 @@ The record names the weights file and its sha256, so a cited FAD says which mode
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Callable
 
@@ -69,7 +71,7 @@ def vggish_embedder(weights: Path) -> Embed:
     model = torchvggish.VGG(torchvggish.make_layers(), postprocess=False)
     try:
         model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-    except (RuntimeError, ValueError) as err:
+    except (RuntimeError, ValueError, TypeError, KeyError, EOFError, pickle.UnpicklingError) as err:
         reason = str(err).strip().splitlines()[0]
         raise FadError(f"{weights}: not VGGish weights as torchvggish defines them ({reason})") from None
     model.embeddings = torch.nn.Sequential(*list(model.embeddings.children())[:-1])  # before the last ReLU
@@ -118,7 +120,11 @@ def frechet_audio_distance(references: list[np.ndarray], candidates: list[np.nda
     for side, rows in zip(("reference", "candidate"), frames):
         if len(rows) < 2:
             raise FadError(f"{what}: {len(rows)} embedding frame(s) on the {side} side; FAD needs at least two")
-    return {"fad": frechet_distance(*frames), "reference_frames": len(frames[0]), "candidate_frames": len(frames[1]),
+    value = frechet_distance(*frames)
+    if not np.isfinite(value):
+        raise FadError(f"{what}: the Fréchet distance is not finite ({len(frames[0])} and {len(frames[1])} frames "
+                       f"of {frames[0].shape[1]} dimensions)")
+    return {"fad": value, "reference_frames": len(frames[0]), "candidate_frames": len(frames[1]),
             "dims": int(frames[0].shape[1])}
 
 

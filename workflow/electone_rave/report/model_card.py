@@ -49,11 +49,17 @@ def plural(count: int, noun: str) -> str:
 
 
 def exported_checkpoint_sentence(exported: dict) -> str:
-    """Which of the training's checkpoints the .ts files hold (export.checkpoint)."""
-    if exported["choice"] == "best":
-        return (f" The exports hold the checkpoint of step {exported['step']}, the one with the lowest held-out "
-                "error among those the training saved.")
-    return " The exports hold the last checkpoint."
+    """Which checkpoint the .ts files hold (export.checkpoint)."""
+    if exported["choice"] == "imported":
+        return " The exports hold the imported checkpoint."
+    if exported["choice"] == "last":
+        return " The exports hold the training's last checkpoint."
+    if exported["saved"] == 1:
+        return (f" The exports hold the checkpoint of step {exported['step']}, the only one scored: the "
+                "training's snapshots were not there to choose from.")
+    return (f" The exports hold the checkpoint of step {exported['step']}, the one with the lowest held-out error "
+            f"of the {exported['saved']} the training saved; it was chosen on the held-out files the quality "
+            "below is measured on, which flatters that figure.")
 
 
 def render_card(meta: dict) -> str:

@@ -99,19 +99,26 @@ def load_numbers(run: str, results: Path) -> dict:
 
 
 def exported_checkpoint(row: dict, choice: str) -> dict:
-    """The run's row with the step its exports (and prior) hold: with export.checkpoint: best, the
-    best-scored of its saved checkpoints (rule best_checkpoint); else, or for a run not trained here,
-    its last."""
-    best = choice == "best" and row["checkpoints"] is not None
-    return row | {"exported_checkpoint": {"choice": "best" if best else "last",
-                                          "step": row["checkpoints"]["best_step"] if best else row["steps"]}}
+    """The run's row with the checkpoint its exports (and prior) hold: an imported run's own; with
+    export.checkpoint: best, the best-scored of a trained run's saved checkpoints (rule
+    best_checkpoint), with how many were scored; else its last."""
+    if row["imported"]:
+        exported = {"choice": "imported", "step": row["steps"]}
+    elif choice == "best":
+        exported = {"choice": "best", "step": row["checkpoints"]["best_step"], "saved": row["checkpoints"]["saved"]}
+    else:
+        exported = {"choice": "last", "step": row["steps"]}
+    return row | {"exported_checkpoint": exported}
 
 
 def fad_numbers(run: str, results: Path) -> dict:
     """The opt-in FAD (evaluation.fad): the embedding, its weights' sha256, and each distance."""
     record = read(results / "eval" / run / "fad.json")
+    frames = {side: record[side] and [record[side]["reference_frames"], record[side]["candidate_frames"]]
+              for side in ("played", "prior")}
     return {"embedding": record["embedding"], "weights_sha256": record["weights_sha256"],
-            "played": record["played"]["fad"], "prior": record["prior"] and record["prior"]["fad"]}
+            "played": record["played"]["fad"], "prior": record["prior"] and record["prior"]["fad"],
+            "played_frames": frames["played"], "prior_frames": frames["prior"]}
 
 
 def weights_numbers(run: str, results: Path) -> dict:

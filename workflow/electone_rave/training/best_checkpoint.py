@@ -28,7 +28,9 @@ def best_checkpoint_file(run_dir: Path, work_dir: Path, scores: dict, scores_pat
     best = scores["best_step"]
     if best == scores["last_step"]:
         return run_dir / "model.ckpt"
-    name = next(row["checkpoint"] for row in scores["checkpoints"] if row["step"] == best)
+    name = next((row["checkpoint"] for row in scores["checkpoints"] if row["step"] == best), None)
+    if name is None:
+        raise CheckpointChoiceError(f"{scores_path}: no scored checkpoint at its best step {best}")
     rave_run_dir = read_json(run_dir / "provenance.json").get("rave_run_dir")
     folder = work_dir / Path(rave_run_dir).name if rave_run_dir else work_dir
     candidates = [ckpt for ckpt in checkpoints(folder) if ckpt.name == name] if folder.is_dir() else []

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import yaml
 
-TRAINING_RULES = ("train", "prior")  # the jobs that cost GPU-hours at full size
+PRIOR_RULES = ("prior", "prior_best_checkpoint")  # the latter trains on the best checkpoint (export.checkpoint)
+TRAINING_RULES = ("train", *PRIOR_RULES)  # the jobs that cost GPU-hours at full size
 
 
 @dataclass(frozen=True)

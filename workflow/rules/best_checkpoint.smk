@@ -2,9 +2,8 @@
 # held-out error (H1, rule score_checkpoints) instead of the training's last one: rule best_checkpoint
 # copies it into a run folder of its own, and each rule that takes a run's checkpoint has a twin here
 # (`use rule`) reading that folder instead. With export.checkpoint: last (the default) no run is
-# chosen here and the rules in prior.smk and export.smk run as they are.
+# chosen (BEST_CHECKPOINT_RUNS, common.smk) and the rules in prior.smk and export.smk run as they are.
 
-BEST_CHECKPOINT_RUNS = TRAINED_RUNS if config["export"]["checkpoint"] == "best" else []
 BEST_CHECKPOINT = "results/best_checkpoint/{run}"
 
 

@@ -32,6 +32,8 @@ IMPORTED_RUNS = [run for run, spec in RUN_SPECS.items() if is_imported(spec) and
 TRAINED_RUNS = [run for run in RUNS if run not in IMPORTED_RUNS + SCRIPTED_RUNS]
 CHECKPOINT_RUNS = TRAINED_RUNS + IMPORTED_RUNS  # what a prior trains on and `rave export` exports
 PRIOR_TRAINED_RUNS = [run for run in PRIOR_RUNS if run in CHECKPOINT_RUNS]
+# export.checkpoint: best: the trained runs whose prior, exports and measures take their best checkpoint
+BEST_CHECKPOINT_RUNS = TRAINED_RUNS if config["export"]["checkpoint"] == "best" else []
 SCRIPTED_PRIOR_RUNS = [run for run in PRIOR_RUNS if run in SCRIPTED_RUNS]  # their .ts carries the prior
 CURVE_RUNS = [run for run, spec in RUN_SPECS.items() if has_training_curves(spec)]  # with TensorBoard scalars
 CORPORA = sorted({spec["corpus"] for spec in RUN_SPECS.values()})  # what runs train on, unions included
@@ -198,8 +200,7 @@ def reconstruction_inputs(wildcards):
     a trained run's best one, rules/best_checkpoint.smk); an imported .ts alone, from itself."""
     if wildcards.run in SCRIPTED_RUNS:
         return [f"results/export/{wildcards.run}.ts"]
-    folder = ("best_checkpoint" if config["export"]["checkpoint"] == "best" and wildcards.run in TRAINED_RUNS
-              else "train")
+    folder = "best_checkpoint" if wildcards.run in BEST_CHECKPOINT_RUNS else "train"
     return [f"results/{folder}/{wildcards.run}/model.ckpt", f"results/{folder}/{wildcards.run}/config.gin"]
 
 

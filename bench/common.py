@@ -75,7 +75,7 @@ def workflow_database(corpus: Path, work: Path, audio: dict, logs: Path, heldout
     (`threads`: ingest's threads and preprocess's decoding workers, as the rules give them)."""
     flags = ["--sample-rate", str(audio["sample_rate"]), "--channels", str(audio["channels"]),
              "--n-signal", str(audio["n_signal"])]
-    ingest = measure(["electone-rave", "ingest", "--source", str(corpus), "--out", str(work / "flac"),
+    ingest = measure(["electone-rave", "ingest", "--source", str(corpus), "--out", str(work / "corpus_ingested"),
                       "--manifest", str(work / "manifest.json"), "--report", str(work / "ingest.json"),
                       "--heldout", str(heldout), "--seed", str(seed), "--on-bad-input", "fail", *flags,
                       *(["--threads", str(threads)] if threads else [])], logs / "ingest.log")

@@ -41,6 +41,8 @@ def test_a_16_bit_wav_read_in_process_gives_ffmpegs_samples(tmp_path: Path, chan
     noise = np.random.default_rng(channels).standard_normal((rate // 2, channels)) * 0.3
     sf.write(wav, np.clip(noise, -1, 1), rate, subtype="PCM_16")
     assert read_pcm16_wav(wav) is not None  # the in-process path, not ffmpeg, is what is compared
+    assert read_pcm16_wav(wav, only=(rate, channels)) is not None
+    assert read_pcm16_wav(wav, only=(22050, channels)) is None and read_pcm16_wav(wav, only=(rate, 3)) is None
     info, samples = decode(wav)
     assert (info.sample_rate, info.channels, info.frames) == (rate, channels, rate // 2)
     np.testing.assert_array_equal(samples, ffmpeg_s16le(wav, channels))
@@ -110,7 +112,7 @@ def test_the_byte_built_wav_is_read_in_process_when_nothing_is_wrong(tmp_path: P
 
 @pytest.mark.parametrize("content, reason", [
     (b"", "file is empty"),
-    (b"this is not audio at all" * 100, "ffprobe cannot read it"),
+    (b"this is not audio at all" * 100, "ffmpeg cannot decode it: Invalid data found when processing input$"),
 ])
 def test_probe_names_file_and_reason(tmp_path: Path, content: bytes, reason: str):
     bad = tmp_path / "bad.wav"
@@ -118,6 +120,14 @@ def test_probe_names_file_and_reason(tmp_path: Path, content: bytes, reason: str
     with pytest.raises(BadAudioError, match=reason) as err:
         probe(bad)
     assert err.value.path == bad and str(bad) in str(err.value)
+
+
+def test_a_file_without_audio_is_named_so(tmp_path: Path):
+    video = tmp_path / "clip.mp4"  # pictures only, no audio stream
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc=d=1", "-c:v", "mpeg4",
+                    str(video)], check=True)
+    with pytest.raises(BadAudioError, match=r"clip.mp4: no audio stream$"):
+        probe(video)
 
 
 def test_truncated_wav_is_caught_by_the_full_decode(corpus: Path):

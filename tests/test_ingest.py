@@ -34,9 +34,9 @@ EXPECTED = {
     "stereo.wav": ("converted", "mixed 2 -> 1 channel(s)"),
     "rate_22050.wav": ("converted", "resampled 22050 -> 44100 Hz"),
     "rate_96000.wav": ("converted", "resampled 96000 -> 44100 Hz"),
-    "corrupt.wav": ("skipped", "ffprobe cannot read it"),
+    "corrupt.wav": ("skipped", "ffmpeg cannot decode it"),
     "empty.wav": ("skipped", "file is empty (0 bytes)"),
-    "truncated_header.wav": ("skipped", "ffprobe cannot read it"),
+    "truncated_header.wav": ("skipped", "ffmpeg cannot decode it"),
     "short.wav": ("skipped", "shorter than one training chunk"),
     "silence.wav": ("skipped", "digital silence"),
     "notes.txt": ("ignored", "not an audio file extension (.txt)"),
@@ -83,30 +83,46 @@ def test_every_file_is_judged_as_documented(skipped_run):
                                 "seconds_kept": pytest.approx(6 * SECONDS, abs=1e-3)}
 
 
-def test_kept_files_are_mono_16_bit_flac_at_the_training_rate(skipped_run):
+def test_kept_files_are_mono_16_bit_wav_at_the_training_rate(skipped_run):
     report, out = skipped_run
     kept = [row for row in report["files"] if row["status"] in ("accepted", "converted")]
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == sorted(r["output"] for r in kept)
     for row in kept:
         info = sf.info(out / row["output"])
-        assert (info.samplerate, info.channels, info.subtype, info.format) == (44100, 1, "PCM_16", "FLAC")
+        assert (info.samplerate, info.channels, info.subtype, info.format) == (44100, 1, "PCM_16", "WAV")
         assert info.frames / info.samplerate == pytest.approx(SECONDS, abs=1e-3)
-    assert (out / "Électone täpe 1.flac").is_file()
+    assert (out / "Électone täpe 1.wav").is_file() and (out / "good.wav").is_file()
 
 
 def test_accepted_files_keep_their_samples_exactly(skipped_run, messy_folder: Path):
     report, out = skipped_run
     for row in report["files"]:
-        if row["status"] == "accepted":  # a 16-bit WAV written by libsndfile, a FLAC by ffmpeg
+        if row["status"] == "accepted":  # a 16-bit WAV rewritten by libsndfile, a FLAC decoded by ffmpeg
             original, _ = sf.read(messy_folder / row["file"], dtype="int16")
             written, _ = sf.read(out / row["output"], dtype="int16")
             np.testing.assert_array_equal(written, original, err_msg=row["file"])
 
 
+def test_the_corpus_carries_no_tag_of_its_sources(tmp_path: Path):
+    """A private album's tags (titles, names) stay in the source folder: the WAV rewritten in-process
+    and the one ffmpeg converts hold the samples alone."""
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    for name, rate in (("plain.wav", 44100), ("converted.flac", 48000)):
+        with sf.SoundFile(folder / name, "w", rate, 1, subtype="PCM_16") as tagged:
+            tagged.title, tagged.artist = "Secret Session 1974", "Private Player"
+            tagged.write(tone(SECONDS, rate))
+        assert b"Private Player" in (folder / name).read_bytes()
+    report = ingest(folder, tmp_path / "corpus", TARGET, on_bad_input="fail")
+    assert [row["status"] for row in report["files"]] == ["converted", "accepted"]
+    for path in (tmp_path / "corpus").iterdir():
+        assert b"Secret Session" not in path.read_bytes() and b"Private Player" not in path.read_bytes(), path
+
+
 def test_conversion_is_byte_identical_when_repeated(skipped_run, messy_folder: Path, tmp_path: Path):
     _, first = skipped_run
     ingest(messy_folder, tmp_path / "again", TARGET, on_bad_input="skip")
-    for path in first.rglob("*.flac"):
+    for path in first.rglob("*.wav"):
         assert (tmp_path / "again" / path.relative_to(first)).read_bytes() == path.read_bytes()
 
 
@@ -131,7 +147,7 @@ def test_a_refused_ingest_keeps_the_corpus_an_earlier_one_made(messy_folder: Pat
     with pytest.raises(BadInputError):
         ingest(messy_folder, tmp_path / "corpus", TARGET, on_bad_input="fail")
     assert {p.name: p.read_bytes() for p in (tmp_path / "corpus").iterdir()} == before == {
-        "take.flac": before["take.flac"]}
+        "take.wav": before["take.wav"]}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "good"]  # no partial or staging folder left
 
 
@@ -166,7 +182,7 @@ def test_database_seconds_add_up_over_the_accepted_files(skipped_run, tmp_path: 
 
 def test_colliding_output_names_keep_their_extension():
     assert output_names(["a/b.wav", "a/b.aiff", "c.mp3"]) == {
-        "a/b.wav": "a/b.wav.flac", "a/b.aiff": "a/b.aiff.flac", "c.mp3": "c.flac"}
+        "a/b.wav": "a/b.wav.wav", "a/b.aiff": "a/b.aiff.wav", "c.mp3": "c.wav"}
 
 
 @pytest.mark.parametrize("writer", ["direct", "rave"])
@@ -285,7 +301,7 @@ def test_each_recording_is_kept_once_and_its_copies_named_as_duplicates(album_wi
     assert report["totals"]["seconds_kept"] == pytest.approx(4 * 8.0, abs=1e-3)  # the length is not overstated
 
     manifest = build_manifest(tmp_path / "corpus", heldout_files=2, seed=1)  # no copy can straddle the split
-    assert sorted(row["file"] for row in manifest["files"]) == [f"side A/electone_00{i}.flac" for i in range(4)]
+    assert sorted(row["file"] for row in manifest["files"]) == [f"side A/electone_00{i}.wav" for i in range(4)]
 
     with pytest.raises(BadInputError, match=r"electone_002 \(web\).mp3: duplicate of side A/electone_002.wav"):
         ingest(album_with_copies, tmp_path / "strict", target, on_bad_input="fail")
@@ -304,9 +320,9 @@ def test_different_noise_like_recordings_are_not_duplicates(tmp_path: Path):
 
 
 def test_each_file_is_decoded_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """The decode that judges a file also writes its FLAC: one ffmpeg run reads a compressed or
-    converted file, none reads a 16-bit WAV already in the training format. Only files that last
-    about as long as another (possible copies) are fingerprinted, from their FLAC."""
+    """The decode that judges a file also writes its WAV: one ffmpeg run reads a compressed or
+    converted file (no ffprobe), none reads a 16-bit WAV already in the training format. Only files
+    that last about as long as another (possible copies) are fingerprinted, from their WAV."""
     import os
     import shutil
     import subprocess
@@ -326,15 +342,16 @@ def test_each_file_is_decoded_once(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         (shims / tool).chmod(0o755)
     monkeypatch.setenv("PATH", f"{shims}{os.pathsep}{os.environ['PATH']}")
 
-    report = ingest(folder, tmp_path / "flac", TARGET, "fail", threads=2)
+    report = ingest(folder, tmp_path / "corpus", TARGET, "fail", threads=2)
     assert {f["file"]: f["output"] for f in report["files"]} == {
-        "plain.wav": "plain.flac", "rate_22050.wav": "rate_22050.flac", "longer.wav": "longer.flac",
-        "album.mp3": "album.flac"}
+        "plain.wav": "plain.wav", "rate_22050.wav": "rate_22050.wav", "longer.wav": "longer.wav",
+        "album.mp3": "album.wav"}
+    assert not any(line.startswith("ffprobe ") for line in calls.read_text().splitlines())
     ffmpeg_runs = [line for line in calls.read_text().splitlines() if line.startswith("ffmpeg ")]
     for name, runs in (("album.mp3", 1), ("rate_22050.wav", 1), ("plain.wav", 0), ("longer.wav", 0)):
         assert sum(f"-i {folder / name} " in line for line in ffmpeg_runs) == runs, (name, ffmpeg_runs)
     fingerprinted = [line for line in ffmpeg_runs if "-f chromaprint" in line]
-    assert len(fingerprinted) == 2 and all("flac.decoding/" in line for line in fingerprinted)  # plain and rate_22050
+    assert len(fingerprinted) == 2 and all("corpus.decoding/" in line for line in fingerprinted)  # plain and rate_22050
     assert len(ffmpeg_runs) == 4
     assert all(info.samplerate == 44100 and info.channels == 1 and info.subtype == "PCM_16"
-               for info in map(sf.info, sorted((tmp_path / "flac").glob("*.flac"))))
+               for info in map(sf.info, sorted((tmp_path / "corpus").glob("*.wav"))))

@@ -17,7 +17,7 @@ rule demo_corpus:
 
 
 rule ingest:
-    """Check every file of a corpus folder, convert the usable ones to 16-bit FLAC at the training
+    """Check every file of a corpus folder, convert the usable ones to 16-bit WAV at the training
     rate, fix the held-out split in a manifest, and report what became of each file."""
     input:
         source=corpus_source,

@@ -1,5 +1,5 @@
 # What identifies each private corpus to the publish guard, which the paper and listening page rules
-# run on what they write: its source audio, the ingested FLAC and RAVE's database.
+# run on what they write: its source audio, the ingested WAV and RAVE's database.
 PRIVATE_CORPUS_FOLDERS = [
     (corpus, folder)
     for corpus in sorted(set(CORPORA) | set(SOURCE_CORPORA)) if is_private(config, corpus)

@@ -46,7 +46,7 @@ def cmd_extract_musicnet(a):
 
 @command("ingest", "check a folder of audio, convert the usable files, write the manifest",
          arg("--source", type=Path, required=True, help="folder of audio files (searched recursively)"),
-         arg("--out", type=Path, required=True, help="corpus folder to write (16-bit FLAC)"),
+         arg("--out", type=Path, required=True, help="corpus folder to write (16-bit WAV)"),
          arg("--manifest", type=Path, required=True),
          arg("--report", type=Path, required=True, help="every input file and what became of it"),
          arg("--heldout", type=int, required=True, help="files held out of training"),
@@ -67,7 +67,7 @@ def cmd_ingest(a):
         check_against_manifest(a.source, a.expect)
     target = Target(a.sample_rate, a.channels, min_seconds=chunk_samples(a.n_signal) / a.sample_rate)
     report = ingest(a.source, a.out, target, a.on_bad_input, a.threads)
-    write_json(build_manifest(a.out, a.heldout, a.seed), a.manifest)
+    write_json(build_manifest(a.out, a.heldout, a.seed, a.threads), a.manifest)
     write_json(report, a.report)
 
 

@@ -4,20 +4,23 @@ Ingest (and import-corpus) fully decode every input here, and a failure names th
 own reason: `rave preprocess` itself runs ffmpeg with `-loglevel panic`, so an unreadable file
 would be silently skipped or hang its pool. A plain 16-bit PCM WAV whose data is all there (the
 common case: CD rips, the demo corpus) is read in-process, which gives exactly the samples
-ffmpeg's s16le decode gives without starting two processes; anything else, or anything odd about
-it, goes to ffprobe and ffmpeg.
+ffmpeg's s16le decode gives without starting a process; anything else, or anything odd about it,
+is decoded by one ffmpeg run, which writes the samples as a 16-bit WAV into a scratch folder (its
+header gives the rate and channels, so no ffprobe runs; a file is cheaper to read back than a pipe)
+and, in the same run, whatever further outputs the caller names.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
+import tempfile
 import wave
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 
 from ..errors import ElectoneRaveError
 
@@ -74,16 +77,19 @@ def riff_chunk_ids(path: Path) -> list[bytes]:
     return ids
 
 
-def read_pcm16_wav(path: Path) -> tuple[AudioInfo, np.ndarray] | None:
+def read_pcm16_wav(path: Path, only: tuple[int, int] | None = None) -> tuple[AudioInfo, np.ndarray] | None:
     """A plain 16-bit PCM WAV, read in-process. None for any other file and for anything odd about
     one: fewer or more data bytes than whole frames, a zero rate, an S/PDIF bitstream, more than one
     data chunk (wave reads the first, ffmpeg the last), or a header Python's wave module cannot
-    follow. ffmpeg then decodes it and judges it as before."""
+    follow. ffmpeg then decodes it and judges it as before. With `only` (sample rate, channels), also
+    None, without reading the samples, for a WAV of another rate or channel count."""
     try:
         with wave.open(str(path), "rb") as wav:
             if wav.getsampwidth() != 2 or wav.getcomptype() != "NONE":
                 return None
             channels, rate, frames = wav.getnchannels(), wav.getframerate(), wav.getnframes()
+            if only is not None and (rate, channels) != only:
+                return None
             data = wav.readframes(frames)
             leftover = wav.readframes(1)  # a partial frame wave would drop; ffmpeg refuses the file
     except Exception:  # wave raises wave.Error, EOFError, RuntimeError, ... on malformed chunks
@@ -114,28 +120,29 @@ def check_exists(path: Path) -> Path:
     return path
 
 
-def decode_with_ffmpeg(path: Path, outputs: list[str] = ()) -> tuple[AudioInfo, np.ndarray]:
+def decode_with_ffmpeg(path: Path, outputs: list[str] = (), scratch: Path | None = None) -> tuple[AudioInfo, np.ndarray]:
     """decode() by ffmpeg, whatever the file. `outputs` are further ffmpeg outputs (their options and
-    file, such as the converted file) made in the same run from the same decode."""
+    file, such as the converted file) made in the same run from the same decode; the samples pass
+    through a 16-bit WAV in `scratch` (a folder of its own where None), removed once read."""
     path = check_exists(path)
-    done = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "a:0",
-         "-show_entries", "stream=sample_rate,channels", "-of", "json", str(path)],
-        capture_output=True, text=True)
-    if done.returncode != 0:
-        raise BadAudioError(path, f"ffprobe cannot read it: {_last_line(done.stderr)}")
-    streams = json.loads(done.stdout or "{}").get("streams", [])
-    if not streams or "channels" not in streams[0]:
-        raise BadAudioError(path, "no audio stream")
-    decoded = subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", str(path), "-map", "0:a:0",
-         "-f", "s16le", "-acodec", "pcm_s16le", "pipe:1", *outputs],
-        capture_output=True)
-    if decoded.returncode != 0 or decoded.stderr.strip():
-        raise BadAudioError(path, f"ffmpeg cannot decode it: {_last_line(decoded.stderr.decode(errors='replace'))}")
-    channels = int(streams[0]["channels"])
-    samples = np.frombuffer(decoded.stdout, dtype="<i2")
-    samples = samples[: len(samples) // channels * channels].reshape(-1, channels)
+    if scratch is None:
+        with tempfile.TemporaryDirectory(prefix="electone-rave-decode-") as folder:
+            return decode_with_ffmpeg(path, outputs, Path(folder))
+    with tempfile.NamedTemporaryFile(dir=scratch, prefix=".decoded-", suffix=".wav") as decoded:
+        done = subprocess.run(
+            ["ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", str(path), "-map", "0:a:0",
+             "-c:a", "pcm_s16le", "-rf64", "auto", "-f", "wav", "-y", decoded.name, *outputs],
+            stdin=subprocess.DEVNULL, capture_output=True)
+        errors = done.stderr.decode(errors="replace")
+        if "matches no streams" in errors:  # -map 0:a:0 on a file without audio
+            raise BadAudioError(path, "no audio stream")
+        if done.returncode != 0 or errors.strip():
+            reason = _last_line(errors).removeprefix(f"{path}: ")  # ffmpeg's line names the file too
+            raise BadAudioError(path, f"ffmpeg cannot decode it: {reason}")
+        try:
+            samples, rate = sf.read(decoded.name, dtype="int16", always_2d=True)
+        except sf.LibsndfileError as err:  # ffmpeg wrote no samples: its WAV header alone
+            raise BadAudioError(path, f"decodes to zero samples ({err})") from None
     if len(samples) == 0:
         raise BadAudioError(path, "decodes to zero samples")
-    return AudioInfo(path, int(streams[0]["sample_rate"]), channels, len(samples)), samples
+    return AudioInfo(path, rate, samples.shape[1], len(samples)), samples

@@ -1,10 +1,13 @@
 """Turning a folder of audio of unknown quality into a corpus the workflow trains on.
 
 Every file under the source folder is decoded completely, once, and judged. The decode also writes
-the file as 16-bit FLAC at the training sample rate and channel count (RAVE's own preprocessing
+the file as a 16-bit WAV at the training sample rate and channel count (RAVE's own preprocessing
 decodes to 16-bit too, so nothing it would see is lost), kept if the file is: a plain 16-bit WAV
-already in that format is read in-process and written by libsndfile; anything else is decoded and
-converted by one ffmpeg run. Bad files either fail the run, all of them
+already in that format is read in-process and written again by libsndfile (without its tags);
+anything else is decoded and converted by one ffmpeg run. WAV rather than FLAC: RAVE's database
+stores the same 16-bit samples uncompressed anyway, and a FLAC encode here and its decode in
+preprocessing made ingest + preprocess slower than stock (docs/performance.md). Bad files
+either fail the run, all of them
 named with their reasons (`on_bad_input: fail`), or are skipped with the reason recorded (`skip`).
 The report lists every file found and what became of it.
 
@@ -23,6 +26,7 @@ import shutil
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +52,7 @@ class BadInputError(ElectoneRaveError, ValueError):
 
 
 class ConversionError(ElectoneRaveError, RuntimeError):
-    """A readable file whose FLAC could not be written (disk full, permissions): the run stops."""
+    """A readable file whose WAV could not be written (disk full, permissions): the run stops."""
 
 
 @dataclass
@@ -80,64 +84,76 @@ class Identity:
     """What recognises a kept file's recording: its bytes, how its loudness moves and the fingerprint
     of its sound (two noise-like recordings can share a fingerprint's statistics, not their envelope).
     Copies of a recording last as long as each other, so only a file with another of about its length
-    is fingerprinted and enveloped (from its FLAC, after every file is decoded): the others are
-    compared by bytes."""
-    sha256: str
+    is fingerprinted and enveloped (from its WAV, after every file is decoded): the others are
+    compared by bytes, hashed only where another file has as many (copies do)."""
+    path: Path
     fingerprint: np.ndarray | None = None
     envelope: np.ndarray | None = None
 
+    @cached_property
+    def size(self) -> int:
+        return self.path.stat().st_size
 
-def judge(path: Path, name: str, target: Target, flac: Path) -> tuple[Outcome, Identity | None]:
+    @cached_property
+    def sha256(self) -> str:
+        return sha256_of(self.path)
+
+    def same_bytes(self, other: Identity) -> bool:
+        return self.size == other.size and self.sha256 == other.sha256
+
+
+def judge(path: Path, name: str, target: Target, wav: Path) -> tuple[Outcome, Identity | None]:
     """What to do with one file, and (if it is kept) what identifies it, from one full decode, which
-    also writes the file's FLAC to `flac` (removed again unless the file is kept)."""
+    also writes the file's WAV to `wav` (removed again unless the file is kept)."""
     if path.name.startswith("."):
         return Outcome(name, "ignored", "hidden file"), None
     if path.suffix.lower() not in AUDIO_EXTENSIONS:
         return Outcome(name, "ignored", f"not an audio file extension ({path.suffix or 'none'})"), None
     try:
-        info, samples = decode_and_convert(path, flac, target)
+        info, samples = decode_and_convert(path, wav, target)
     except BadAudioError as err:
-        flac.unlink(missing_ok=True)
+        wav.unlink(missing_ok=True)
         return Outcome(name, "skipped", err.reason), None
     found = assess(name, info, samples, target)
     if not found.kept:
-        flac.unlink(missing_ok=True)
+        wav.unlink(missing_ok=True)
         return found, None
-    return found, Identity(sha256_of(path))
+    return found, Identity(path)
 
 
-def flac_output(dest: Path, target: Target) -> list[str]:
-    """The ffmpeg output that writes 16-bit FLAC at the target rate and channels, its bytes depending on
-    the audio only (bitexact, no metadata)."""
-    return ["-map", "0:a:0", "-ac", str(target.channels), "-ar", str(target.sample_rate), "-sample_fmt", "s16",
-            "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", "-c:a", "flac", "-y", str(dest)]
+def wav_output(dest: Path, target: Target) -> list[str]:
+    """The ffmpeg output that writes a 16-bit WAV at the target rate and channels, its bytes depending
+    on the audio only (bitexact, no metadata)."""
+    return ["-map", "0:a:0", "-ac", str(target.channels), "-ar", str(target.sample_rate), "-c:a", "pcm_s16le",
+            "-rf64", "auto", "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact",
+            "-f", "wav", "-y", str(dest)]
 
 
-def decode_and_convert(path: Path, flac: Path, target: Target) -> tuple[AudioInfo, np.ndarray]:
-    """A file's info and samples, with its FLAC written, from one decode."""
-    flac.parent.mkdir(parents=True, exist_ok=True)
-    plain_wav = read_pcm16_wav(path)
-    if plain_wav is not None and (plain_wav[0].sample_rate, plain_wav[0].channels) == (target.sample_rate, target.channels):
-        sf.write(flac, plain_wav[1], target.sample_rate, format="FLAC", subtype="PCM_16")
+def decode_and_convert(path: Path, wav: Path, target: Target) -> tuple[AudioInfo, np.ndarray]:
+    """A file's info and samples, with its WAV written, from one decode."""
+    wav.parent.mkdir(parents=True, exist_ok=True)
+    plain_wav = read_pcm16_wav(path, only=(target.sample_rate, target.channels))
+    if plain_wav is not None:
+        sf.write(wav, plain_wav[1], target.sample_rate, format="WAV", subtype="PCM_16")
         return plain_wav
     try:
-        return decode_with_ffmpeg(path, flac_output(flac, target))
+        return decode_with_ffmpeg(path, wav_output(wav, target), scratch=wav.parent)
     except BadAudioError as err:
-        decode_with_ffmpeg(path)  # raises BadAudioError again if the file itself is unreadable
-        raise ConversionError(f"{path}: decodes, but its FLAC {flac} could not be written: {err.reason}") from err
+        decode_with_ffmpeg(path, scratch=wav.parent)  # raises BadAudioError again if the file itself is unreadable
+        raise ConversionError(f"{path}: decodes, but its WAV {wav} could not be written: {err.reason}") from err
 
 
-def identify_neighbours(outcomes: list[Outcome], identities: dict[str, Identity], flac: dict[str, Path],
+def identify_neighbours(outcomes: list[Outcome], identities: dict[str, Identity], converted: dict[str, Path],
                         threads: int) -> None:
-    """Fingerprint and envelope, from its FLAC, each kept file that lasts about as long as another kept
+    """Fingerprint and envelope, from its WAV, each kept file that lasts about as long as another kept
     file (the only ones mark_duplicates compares by sound)."""
     kept = sorted((o for o in outcomes if o.kept), key=lambda o: o.seconds)
     near = sorted({o.file for a, b in zip(kept, kept[1:]) if b.seconds - a.seconds <= SAME_LENGTH_SECONDS for o in (a, b)})
 
     def identify(name: str) -> None:
-        samples, rate = sf.read(flac[name], dtype="int16", always_2d=True)
+        samples, rate = sf.read(converted[name], dtype="int16", always_2d=True)
         identities[name].envelope = loudness_envelope(samples, rate)
-        identities[name].fingerprint = fingerprint(flac[name])
+        identities[name].fingerprint = fingerprint(converted[name])
 
     with ThreadPoolExecutor(max(1, threads)) as pool:
         list(pool.map(identify, near))
@@ -154,7 +170,7 @@ def assess(name: str, info: AudioInfo, samples: np.ndarray, target: Target) -> O
         found.reason = (f"{info.seconds:.2f} s is shorter than one training chunk "
                         f"({target.min_seconds:.2f} s): RAVE would drop all of it")
         return found
-    clipped = float(np.mean(np.abs(samples.astype(np.int32)) >= FULL_SCALE))
+    clipped = np.count_nonzero((samples >= FULL_SCALE) | (samples <= -FULL_SCALE)) / samples.size
     if clipped > CLIPPING_WARN_FRACTION:
         found.warnings.append(f"clipping: {clipped:.2%} of samples at full scale (kept as is)")
     conversions = []
@@ -180,7 +196,7 @@ def mark_duplicates(outcomes: list[Outcome], identities: dict[str, Identity], li
         mine = identities[o.file]
         for first in kept:
             theirs = identities[first.file]
-            if mine.sha256 == theirs.sha256:
+            if mine.same_bytes(theirs):
                 how = "the same bytes"
             elif (mine.fingerprint is not None and theirs.fingerprint is not None
                   and abs(o.seconds - first.seconds) <= SAME_LENGTH_SECONDS
@@ -216,10 +232,10 @@ def is_cycle(folder: Path, source: Path) -> bool:
 
 
 def output_names(names: list[str]) -> dict[str, str]:
-    """`a/b.wav` -> `a/b.flac`, unless two inputs would collide (`b.wav`, `b.aiff`): then `b.wav.flac`."""
-    plain = {name: str(Path(name).with_suffix(".flac")) for name in names}
+    """`a/b.mp3` -> `a/b.wav`, unless two inputs would collide (`b.wav`, `b.aiff`): then `b.wav.wav`."""
+    plain = {name: str(Path(name).with_suffix(".wav")) for name in names}
     taken = Counter(plain.values())
-    return {name: out if taken[out] == 1 else f"{name}.flac" for name, out in plain.items()}
+    return {name: out if taken[out] == 1 else f"{name}.wav" for name, out in plain.items()}
 
 
 def describe_bad(source: Path, bad: list[Outcome]) -> str:
@@ -239,14 +255,14 @@ def ingest(source: Path, out_dir: Path, target: Target, on_bad_input: str, threa
     require_ffmpeg()
     files = corpus_files(source)
     names = [p.relative_to(source).as_posix() for p in files]
-    # Each file's FLAC is written as it is decoded (<out>.decoding/<index>.flac); the kept ones move to
+    # Each file's WAV is written as it is decoded (<out>.decoding/<index>.wav); the kept ones move to
     # their names in <out>.partial once every file is judged, and that folder replaces out_dir.
     partial = out_dir.with_name(out_dir.name + ".partial")
     staging = out_dir.with_name(out_dir.name + ".decoding")
     for folder in (partial, staging):
         shutil.rmtree(folder, ignore_errors=True)
     partial.mkdir(parents=True)
-    staged = {name: staging / f"{index}.flac" for index, name in enumerate(names)}
+    staged = {name: staging / f"{index}.wav" for index, name in enumerate(names)}
     try:
         with ThreadPoolExecutor(max(1, threads)) as pool:
             judged = list(pool.map(lambda p, n: judge(p, n, target, staged[n]), files, names))
@@ -277,7 +293,7 @@ def ingest(source: Path, out_dir: Path, target: Target, on_bad_input: str, threa
         shutil.rmtree(partial, ignore_errors=True)  # out_dir, from an earlier run, stays as it was
         raise
     finally:
-        shutil.rmtree(staging, ignore_errors=True)  # the skipped files' FLAC
+        shutil.rmtree(staging, ignore_errors=True)  # the skipped files' WAV
     shutil.rmtree(out_dir, ignore_errors=True)
     partial.rename(out_dir)
 

@@ -7,6 +7,7 @@ so it is the same on every machine that holds the same audio.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -29,21 +30,24 @@ def heldout_set(names: list[str], heldout_files: int, seed: int) -> set[str]:
     return {names[i] for i in order[:heldout_files]}
 
 
-def build_manifest(audio_dir: Path, heldout_files: int, seed: int) -> dict:
+def build_manifest(audio_dir: Path, heldout_files: int, seed: int, threads: int = 1) -> dict:
+    """The manifest of every audio file under `audio_dir` (hashed by `threads` threads)."""
     paths = list_audio(audio_dir)
     if not paths:
         raise FileNotFoundError(f"{audio_dir}: no audio files ({', '.join(AUDIO_EXTENSIONS)})")
     names = [p.relative_to(audio_dir).as_posix() for p in paths]
     heldout = heldout_set(names, heldout_files, seed)
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        digests = list(pool.map(sha256_of, paths))
     rows = []
-    for path, name in zip(paths, names):
+    for path, name, digest in zip(paths, names, digests):
         info = sf.info(str(path))
         rows.append({
             "file": name,
             "seconds": round(info.frames / info.samplerate, 6),
             "sample_rate": info.samplerate,
             "channels": info.channels,
-            "sha256": sha256_of(path),
+            "sha256": digest,
             "split": "heldout" if name in heldout else "train",
         })
     return {"root": audio_dir.as_posix(), "split_seed": seed, "files": rows}

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import lmdb
@@ -40,20 +41,23 @@ def expected_chunks(frames: int, file_rate: int, sample_rate: int, n_signal: int
     return (frames * sample_rate // file_rate) // chunk_samples(n_signal)
 
 
-def checked_training_files(manifest_path: Path) -> list[tuple[str, Path, int, int]]:
-    """(manifest name, path, frames, sample rate) of each training file, verified against the manifest."""
+def checked_training_files(manifest_path: Path, threads: int = 1) -> list[tuple[str, Path, int, int]]:
+    """(manifest name, path, frames, sample rate) of each training file, verified against the manifest
+    (hashed by `threads` threads)."""
     manifest = read_manifest(manifest_path)
     root = Path(manifest["root"])
+    rows = [row for row in manifest["files"] if row["split"] == "train"]
+    for row in rows:
+        if not (root / row["file"]).is_file():
+            raise BadAudioError(root / row["file"], f"listed in {manifest_path} but missing")
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        digests = list(pool.map(sha256_of, [root / row["file"] for row in rows]))
     checked = []
-    for row in manifest["files"]:
-        if row["split"] != "train":
-            continue
+    for row, digest in zip(rows, digests):
         path = root / row["file"]
-        if not path.is_file():
-            raise BadAudioError(path, f"listed in {manifest_path} but missing")
-        if sha256_of(path) != row["sha256"]:
+        if digest != row["sha256"]:
             raise BadAudioError(path, f"content differs from the sha256 in {manifest_path}")
-        try:  # the file ingest wrote (hash checked above): its FLAC header has the exact length
+        try:  # the file ingest wrote (hash checked above): its WAV header has the exact length
             info = sf.info(str(path))
         except RuntimeError as err:
             raise BadAudioError(path, f"unreadable: {err}") from None
@@ -113,7 +117,7 @@ def preprocess(manifest_path: Path, out_db: Path, sample_rate: int, channels: in
                timeout_s: float, ingest_report: Path | None = None, report_out: Path | None = None,
                writer: str = "direct", workers: int = 1) -> dict:
     """writer `direct`: database_writer (in-process decoding, no ffmpeg); `rave`: stock rave preprocess."""
-    files = checked_training_files(manifest_path)
+    files = checked_training_files(manifest_path, workers)
     chunks = {name: expected_chunks(frames, rate, sample_rate, n_signal) for name, _, frames, rate in files}
     for name, path, _, _ in files:
         if chunks[name] == 0:

@@ -4,7 +4,7 @@
 finish, so two runs on the same audio write the same chunks under different keys, and RAVE's
 seeded train/validation split then picks different chunks. Here every chunk is matched against
 the training files decoded independently (16-bit samples, as RAVE's ffmpeg call produces them from
-the workflow's 16-bit FLAC), and the database is rewritten with its keys in manifest order: file
+the workflow's 16-bit WAV), and the database is rewritten with its keys in manifest order: file
 by file, chunk by chunk. A chunk that matches no audio, or audio missing from the database, fails
 preprocessing with the file named.
 """

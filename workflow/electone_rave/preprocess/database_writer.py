@@ -2,8 +2,8 @@
 
 `rave preprocess` starts an ffmpeg per file to decode and resample, and stores chunks in the order
 its workers finish (database_order.py then re-keys them). The workflow's training files are already
-mono 16-bit FLAC at the training rate (rule ingest), so decoding them in-process gives the very
-samples RAVE's ffmpeg call produces; each file is decoded in a worker and its chunks are stored
+mono 16-bit WAV at the training rate (rule ingest), so reading them in-process gives the very
+samples RAVE's ffmpeg call produces; each file is read in a worker and its chunks are stored
 as RAVE's own AudioExample records under RAVE's keys, file by file. The result holds the same
 records (keys and values) as stock preprocessing put in canonical order, and RAVE's metadata.yaml
 (tests/test_ingest.py compares the two); data.mdb itself differs (LMDB records the map size).

@@ -1,7 +1,7 @@
 """Nothing publishable holds a private corpus' audio, judged by content rather than by file name.
 
 A private corpus (`corpora.<name>.private`, the Electone album) is known by every file under its
-folders: the source recordings, the ingested FLAC and RAVE's database (data.mdb). A file that is
+folders: the source recordings, the ingested WAV and RAVE's database (data.mdb). A file that is
 to be published (the listening page's folder, the paper) is refused when
 
 - its bytes are those of one of these files (a copy under any name), or

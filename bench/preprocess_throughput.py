@@ -45,16 +45,25 @@ def encode(generated: Path, out: Path, kind: str, lengths: list[int]) -> Path:
 def compare(corpus: Path, work: Path, audio: dict, audio_seconds: float, threads: int, kind: str,
             repeats: int) -> dict:
     """Stock `rave preprocess` and the workflow's ingest + preprocess on one corpus, as figures: each
-    side `repeats` times, the two alternating so that a slower spell of the machine falls on both,
-    and each side's fastest run compared (the others are kept in the JSON)."""
+    side `repeats` times, the two alternating (and which goes first) so that a slower spell of the
+    machine falls on both, and each side's fastest run compared (the others are kept in the JSON)."""
     logs = LOGS / kind
     stock_runs, our_runs = [], []
-    for _ in range(repeats):
+
+    def stock() -> None:
         shutil.rmtree(work / "stock_db", ignore_errors=True)
         stock_runs.append(measure(["rave", "preprocess", f"--input_path={corpus}", f"--output_path={work / 'stock_db'}",
                                    f"--channels={audio['channels']}", f"--sampling_rate={audio['sample_rate']}",
                                    f"--num_signal={audio['n_signal']}"], logs / "stock.log", cwd=work))
+
+    def ours() -> None:
+        for folder in ("corpus_ingested", "db"):  # each run starts from nothing, as stock's does
+            shutil.rmtree(work / folder, ignore_errors=True)
         our_runs.append(workflow_database(corpus, work, audio, logs, threads=threads))
+
+    for repeat in range(repeats):  # stock first, then the workflow first, ...
+        for side in (stock, ours) if repeat % 2 == 0 else (ours, stock):
+            side()
     chunks = {"stock": count_entries(work / "stock_db"), "workflow": count_entries(work / "db")}
     if chunks["stock"] != chunks["workflow"]:
         raise RuntimeError(f"{kind}: the databases differ: {chunks} chunks; a faster side that dropped audio "

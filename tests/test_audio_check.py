@@ -12,7 +12,8 @@ import pytest
 import soundfile as sf
 
 from conftest import run
-from electone_rave.corpus.audio_check import SPDIF_SYNC, BadAudioError, decode, probe, read_pcm16_wav, riff_chunk_ids
+from electone_rave.corpus.audio_check import (SPDIF_SYNC, BadAudioError, DecodeOutputError, decode, decode_with_ffmpeg,
+                                              probe, read_pcm16_wav, riff_chunk_ids)
 from electone_rave.corpus.demo_corpus import generate_corpus
 from electone_rave.corpus.manifest import build_manifest
 from electone_rave.fileio import write_json
@@ -128,6 +129,25 @@ def test_a_file_without_audio_is_named_so(tmp_path: Path):
                     str(video)], check=True)
     with pytest.raises(BadAudioError, match=r"clip.mp4: no audio stream$"):
         probe(video)
+
+
+def test_an_output_that_cannot_be_written_is_not_called_bad_audio(tmp_path: Path):
+    """A full disk or a bad destination stops the caller (DecodeOutputError) instead of skipping a
+    good file as bad input: a second decode writing nothing tells the two apart."""
+    source = tmp_path / "take.flac"
+    sf.write(source, np.random.default_rng(1).standard_normal(4410) * 0.1, 44100)
+    blocked = tmp_path / "blocked.wav"
+    blocked.mkdir()  # ffmpeg cannot write a file where a folder is
+    with pytest.raises(DecodeOutputError, match=r"take.flac: decodes, but ffmpeg could not write"):
+        decode_with_ffmpeg(source, ["-map", "0:a:0", "-c:a", "pcm_s16le", "-y", str(blocked)], scratch=tmp_path)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".decoded-")] == []  # no scratch left
+
+
+def test_a_file_decoding_to_no_samples_is_named_so(tmp_path: Path):
+    empty = tmp_path / "empty_float.wav"
+    sf.write(empty, np.zeros((0, 1), dtype=np.float32), 44100, subtype="FLOAT")  # not 16-bit: ffmpeg decodes it
+    with pytest.raises(BadAudioError, match=r"empty_float.wav: decodes to zero samples$"):
+        probe(empty)
 
 
 def test_truncated_wav_is_caught_by_the_full_decode(corpus: Path):

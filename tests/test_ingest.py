@@ -11,8 +11,8 @@ import soundfile as sf
 
 from conftest import BIN, run
 from electone_rave.corpus.ingest import BadInputError, Target, ingest, output_names
-from electone_rave.corpus.manifest import build_manifest
-from electone_rave.fileio import read_json, write_json
+from electone_rave.corpus.manifest import build_manifest, reconstruction_of
+from electone_rave.fileio import read_json, sha256_of, write_json
 from electone_rave.preprocess.database import preprocess
 
 N_SIGNAL = 131072
@@ -183,6 +183,27 @@ def test_database_seconds_add_up_over_the_accepted_files(skipped_run, tmp_path: 
 def test_colliding_output_names_keep_their_extension():
     assert output_names(["a/b.wav", "a/b.aiff", "c.mp3"]) == {
         "a/b.wav": "a/b.wav.wav", "a/b.aiff": "a/b.aiff.wav", "c.mp3": "c.wav"}
+    with pytest.raises(BadInputError, match=r"rename one of them: b.wav, b.wav.mp3$"):
+        output_names(["b.wav", "b.mp3", "b.wav.mp3"])  # b.wav.wav twice
+    manifest = {"root": "/corpus"}
+    assert {reconstruction_of(manifest, Path("/corpus") / name, Path("out")).as_posix()
+            for name in ("a/b.wav.wav", "a/b.aiff.wav", "c.wav")} == {"out/a/b.wav.wav", "out/a/b.aiff.wav", "out/c.wav"}
+
+
+def test_a_source_is_hashed_only_where_another_has_as_many_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Same bytes means same size: only the two files of one size are hashed (and found copies)."""
+    import electone_rave.corpus.ingest as ingest_module
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    for name, seconds in (("a.wav", SECONDS), ("b.wav", SECONDS + 3), ("c.wav", SECONDS + 6)):
+        sf.write(folder / name, tone(seconds, 44100), 44100, subtype="PCM_16")
+    (folder / "a copy.wav").write_bytes((folder / "a.wav").read_bytes())
+    hashed = []
+    monkeypatch.setattr(ingest_module, "sha256_of", lambda path: hashed.append(path.name) or sha256_of(path))
+    report = ingest(folder, tmp_path / "corpus", TARGET, on_bad_input="skip")
+    assert sorted(hashed) == ["a copy.wav", "a.wav"]
+    assert {row["file"]: row["status"] for row in report["files"]} == {
+        "a copy.wav": "accepted", "a.wav": "skipped", "b.wav": "accepted", "c.wav": "accepted"}
 
 
 @pytest.mark.parametrize("writer", ["direct", "rave"])

@@ -31,6 +31,15 @@ class BadAudioError(ElectoneRaveError, ValueError):
         self.path, self.reason = Path(path), reason
 
 
+class DecodeOutputError(ElectoneRaveError, OSError):
+    """A file that decodes, whose samples or converted file ffmpeg could not write (disk full,
+    permissions): not bad input, so whatever called stops."""
+
+
+# ffmpeg's output options for a 16-bit PCM WAV (RF64 past 4 GB, which libsndfile reads).
+WAV_16_BIT = ["-c:a", "pcm_s16le", "-rf64", "auto", "-f", "wav"]
+
+
 @dataclass(frozen=True)
 class AudioInfo:
     path: Path
@@ -120,29 +129,48 @@ def check_exists(path: Path) -> Path:
     return path
 
 
+def run_ffmpeg(path: Path, outputs: list[str]) -> str | None:
+    """Decode the first audio stream of `path` into `outputs`: None, or ffmpeg's messages if it failed."""
+    done = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", str(path), "-map", "0:a:0", *outputs],
+                          stdin=subprocess.DEVNULL, capture_output=True)
+    errors = done.stderr.decode(errors="replace")
+    return None if done.returncode == 0 and not errors.strip() else errors
+
+
+def ffmpeg_reason(path: Path, errors: str) -> str:
+    return _last_line(errors).removeprefix(f"{path}: ")  # ffmpeg's line names the file too
+
+
+def check_decodes(path: Path) -> None:
+    """Decode `path` completely, writing nothing; BadAudioError naming ffmpeg's reason if it fails."""
+    errors = run_ffmpeg(path, ["-f", "null", "-"])
+    if errors is None:
+        return
+    if "matches no streams" in errors:  # -map 0:a:0 on a file without audio
+        raise BadAudioError(path, "no audio stream")
+    raise BadAudioError(path, f"ffmpeg cannot decode it: {ffmpeg_reason(path, errors)}")
+
+
 def decode_with_ffmpeg(path: Path, outputs: list[str] = (), scratch: Path | None = None) -> tuple[AudioInfo, np.ndarray]:
     """decode() by ffmpeg, whatever the file. `outputs` are further ffmpeg outputs (their options and
     file, such as the converted file) made in the same run from the same decode; the samples pass
-    through a 16-bit WAV in `scratch` (a folder of its own where None), removed once read."""
+    through a 16-bit WAV in `scratch` (a folder of its own where None), removed once read. A run
+    that fails is told apart by a second decode writing nothing: BadAudioError for a file that does
+    not decode, DecodeOutputError for outputs that could not be written."""
     path = check_exists(path)
     if scratch is None:
         with tempfile.TemporaryDirectory(prefix="electone-rave-decode-") as folder:
             return decode_with_ffmpeg(path, outputs, Path(folder))
     with tempfile.NamedTemporaryFile(dir=scratch, prefix=".decoded-", suffix=".wav") as decoded:
-        done = subprocess.run(
-            ["ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", str(path), "-map", "0:a:0",
-             "-c:a", "pcm_s16le", "-rf64", "auto", "-f", "wav", "-y", decoded.name, *outputs],
-            stdin=subprocess.DEVNULL, capture_output=True)
-        errors = done.stderr.decode(errors="replace")
-        if "matches no streams" in errors:  # -map 0:a:0 on a file without audio
-            raise BadAudioError(path, "no audio stream")
-        if done.returncode != 0 or errors.strip():
-            reason = _last_line(errors).removeprefix(f"{path}: ")  # ffmpeg's line names the file too
-            raise BadAudioError(path, f"ffmpeg cannot decode it: {reason}")
+        errors = run_ffmpeg(path, [*WAV_16_BIT, "-y", decoded.name, *outputs])
+        if errors is not None:
+            check_decodes(path)  # raises BadAudioError if the file is what failed
+            raise DecodeOutputError(f"{path}: decodes, but ffmpeg could not write its samples (in {scratch}) "
+                                    f"or its converted file: {ffmpeg_reason(path, errors)}")
         try:
             samples, rate = sf.read(decoded.name, dtype="int16", always_2d=True)
-        except sf.LibsndfileError as err:  # ffmpeg wrote no samples: its WAV header alone
-            raise BadAudioError(path, f"decodes to zero samples ({err})") from None
+        except sf.LibsndfileError:  # ffmpeg wrote no samples: its WAV header alone
+            raise BadAudioError(path, "decodes to zero samples") from None
     if len(samples) == 0:
         raise BadAudioError(path, "decodes to zero samples")
     return AudioInfo(path, rate, samples.shape[1], len(samples)), samples

@@ -6,7 +6,7 @@ decodes to 16-bit too, so nothing it would see is lost), kept if the file is: a 
 already in that format is read in-process and written again by libsndfile (without its tags);
 anything else is decoded and converted by one ffmpeg run. WAV rather than FLAC: RAVE's database
 stores the same 16-bit samples uncompressed anyway, and a FLAC encode here and its decode in
-preprocessing made ingest + preprocess slower than stock (docs/performance.md). Bad files
+preprocessing cost time stock `rave preprocess` does not spend (docs/performance.md). Bad files
 either fail the run, all of them
 named with their reasons (`on_bad_input: fail`), or are skipped with the reason recorded (`skip`).
 The report lists every file found and what became of it.
@@ -34,7 +34,7 @@ import soundfile as sf
 
 from ..errors import ElectoneRaveError
 from ..fileio import sha256_of
-from .audio_check import AudioInfo, BadAudioError, decode_with_ffmpeg, read_pcm16_wav, require_ffmpeg
+from .audio_check import WAV_16_BIT, AudioInfo, BadAudioError, decode_with_ffmpeg, read_pcm16_wav, require_ffmpeg
 from .fingerprint import MATCH_BITS, SAME_ENVELOPE, envelope_correlation, fingerprint, loudness_envelope, whole_match
 from .manifest import AUDIO_EXTENSIONS, WORKFLOW_MARKERS
 
@@ -49,10 +49,6 @@ SAME_LENGTH_SECONDS = 2.0  # copies of one recording differ in length by encoder
 
 class BadInputError(ElectoneRaveError, ValueError):
     pass
-
-
-class ConversionError(ElectoneRaveError, RuntimeError):
-    """A readable file whose WAV could not be written (disk full, permissions): the run stops."""
 
 
 @dataclass
@@ -124,23 +120,19 @@ def judge(path: Path, name: str, target: Target, wav: Path) -> tuple[Outcome, Id
 def wav_output(dest: Path, target: Target) -> list[str]:
     """The ffmpeg output that writes a 16-bit WAV at the target rate and channels, its bytes depending
     on the audio only (bitexact, no metadata)."""
-    return ["-map", "0:a:0", "-ac", str(target.channels), "-ar", str(target.sample_rate), "-c:a", "pcm_s16le",
-            "-rf64", "auto", "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact",
-            "-f", "wav", "-y", str(dest)]
+    return ["-map", "0:a:0", "-ac", str(target.channels), "-ar", str(target.sample_rate), *WAV_16_BIT,
+            "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", "-y", str(dest)]
 
 
 def decode_and_convert(path: Path, wav: Path, target: Target) -> tuple[AudioInfo, np.ndarray]:
-    """A file's info and samples, with its WAV written, from one decode."""
+    """A file's info and samples, with its WAV written, from one decode. A WAV that cannot be written
+    (disk full) raises DecodeOutputError: the run stops rather than skip a good file."""
     wav.parent.mkdir(parents=True, exist_ok=True)
     plain_wav = read_pcm16_wav(path, only=(target.sample_rate, target.channels))
     if plain_wav is not None:
         sf.write(wav, plain_wav[1], target.sample_rate, format="WAV", subtype="PCM_16")
         return plain_wav
-    try:
-        return decode_with_ffmpeg(path, wav_output(wav, target), scratch=wav.parent)
-    except BadAudioError as err:
-        decode_with_ffmpeg(path, scratch=wav.parent)  # raises BadAudioError again if the file itself is unreadable
-        raise ConversionError(f"{path}: decodes, but its WAV {wav} could not be written: {err.reason}") from err
+    return decode_with_ffmpeg(path, wav_output(wav, target), scratch=wav.parent)
 
 
 def identify_neighbours(outcomes: list[Outcome], identities: dict[str, Identity], converted: dict[str, Path],
@@ -232,10 +224,17 @@ def is_cycle(folder: Path, source: Path) -> bool:
 
 
 def output_names(names: list[str]) -> dict[str, str]:
-    """`a/b.mp3` -> `a/b.wav`, unless two inputs would collide (`b.wav`, `b.aiff`): then `b.wav.wav`."""
+    """`a/b.mp3` -> `a/b.wav`, unless two inputs would collide (`b.wav`, `b.aiff`): then `b.wav.wav`;
+    names that still collide (`b.wav`, `b.mp3` and `b.wav.mp3`) are refused."""
     plain = {name: str(Path(name).with_suffix(".wav")) for name in names}
     taken = Counter(plain.values())
-    return {name: out if taken[out] == 1 else f"{name}.wav" for name, out in plain.items()}
+    outputs = {name: out if taken[out] == 1 else f"{name}.wav" for name, out in plain.items()}
+    written = Counter(outputs.values())
+    clashes = sorted(name for name, out in outputs.items() if written[out] > 1)
+    if clashes:
+        raise BadInputError(f"these files would be written under one name in the corpus; rename one of them: "
+                            f"{', '.join(clashes)}")
+    return outputs
 
 
 def describe_bad(source: Path, bad: list[Outcome]) -> str:

@@ -30,6 +30,12 @@ def heldout_set(names: list[str], heldout_files: int, seed: int) -> set[str]:
     return {names[i] for i in order[:heldout_files]}
 
 
+def sha256_of_each(paths: list[Path], threads: int = 1) -> list[str]:
+    """sha256_of each path, in order, `threads` at a time (hashlib releases the GIL)."""
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        return list(pool.map(sha256_of, paths))
+
+
 def build_manifest(audio_dir: Path, heldout_files: int, seed: int, threads: int = 1) -> dict:
     """The manifest of every audio file under `audio_dir` (hashed by `threads` threads)."""
     paths = list_audio(audio_dir)
@@ -37,8 +43,7 @@ def build_manifest(audio_dir: Path, heldout_files: int, seed: int, threads: int 
         raise FileNotFoundError(f"{audio_dir}: no audio files ({', '.join(AUDIO_EXTENSIONS)})")
     names = [p.relative_to(audio_dir).as_posix() for p in paths]
     heldout = heldout_set(names, heldout_files, seed)
-    with ThreadPoolExecutor(max(1, threads)) as pool:
-        digests = list(pool.map(sha256_of, paths))
+    digests = sha256_of_each(paths, threads)
     rows = []
     for path, name, digest in zip(paths, names, digests):
         info = sf.info(str(path))
@@ -65,7 +70,7 @@ def name_in_manifest(manifest: dict, source: Path) -> Path:
 
 def reconstruction_of(manifest: dict, source: Path, folder: Path) -> Path:
     """Where the reconstruction of a held-out file lies in a run's reconstruction folder."""
-    return folder / name_in_manifest(manifest, source).with_suffix(".wav")
+    return folder / f"{name_in_manifest(manifest, source)}.wav"  # b.wav.wav and b.aiff.wav stay apart
 
 
 def files_in_split(manifest: dict, split: str) -> list[Path]:

@@ -16,16 +16,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import lmdb
 import soundfile as sf
 
 from ..corpus.audio_check import BadAudioError, require_ffmpeg
-from ..corpus.manifest import read_manifest
+from ..corpus.manifest import read_manifest, sha256_of_each
 from ..errors import ElectoneRaveError
-from ..fileio import read_json, sha256_of, write_json
+from ..fileio import read_json, write_json
 from ..workflow.config import chunk_samples
 from .database_order import put_in_canonical_order
 from .database_writer import write_database
@@ -50,8 +49,7 @@ def checked_training_files(manifest_path: Path, threads: int = 1) -> list[tuple[
     for row in rows:
         if not (root / row["file"]).is_file():
             raise BadAudioError(root / row["file"], f"listed in {manifest_path} but missing")
-    with ThreadPoolExecutor(max(1, threads)) as pool:
-        digests = list(pool.map(sha256_of, [root / row["file"] for row in rows]))
+    digests = sha256_of_each([root / row["file"] for row in rows], threads)
     checked = []
     for row, digest in zip(rows, digests):
         path = root / row["file"]

@@ -148,11 +148,15 @@ def planned_jobs(workdir: Path) -> set[str]:
 
 
 # What a restructure must not change: every number the paper cites, as the smoke chain gave them
-# before the package was regrouped (`tests/data/smoke_numbers.json`). Timings, the commit, versions,
-# hardware, the bfloat16 SNR at smoke size (143 dB: both exports equal to the last bits) and an
-# untrained model's estimated delay and nn-host's load grid (timings) are left out; floats within 0.1 % (another CPU's last bits).
-# After a change meant to move a number, regenerate the file from a fresh chain.
-NUMBERS_REFERENCE = Path(__file__).parent / "data" / "smoke_numbers.json"
+# (`tests/data/smoke_numbers*.json`). Timings, the commit, versions, hardware, the bfloat16 SNR at
+# smoke size (143 dB: both exports equal to the last bits) and an untrained model's estimated delay
+# and nn-host's load grid (timings) are left out; floats within 0.1 %.
+# The chain is deterministic on one machine, but its trained figures depend on the CPU's kernels
+# (oneDNN picks them by instruction set): two CPUs CI ran on gave figures 0.1 to 1 % apart, the same
+# on every run of each. So there is one file per CPU seen, and the numbers must match one of them
+# whole. After a change meant to move a number, regenerate the file of your CPU from a fresh chain
+# (docs/contributing.md) and delete the others, which can no longer be right.
+NUMBERS_REFERENCES = sorted((Path(__file__).parent / "data").glob("smoke_numbers*.json"))
 NOT_COMPARED = {"git_commit", "versions", "hardware", "realtime_factor", "compute_seconds", "snr_db_min", "delay_samples",
                 "load"}
 
@@ -167,8 +171,20 @@ def compared(value, approximate: bool = False):
 
 
 def test_the_papers_numbers_are_those_of_the_reference_chain(chain: Path):
-    numbers = json.loads((chain / "results/paper/numbers.json").read_text())
-    assert compared(numbers) == compared(json.loads(NUMBERS_REFERENCE.read_text()), approximate=True)
+    numbers = compared(json.loads((chain / "results/paper/numbers.json").read_text()))
+    references = {path.name: compared(json.loads(path.read_text()), approximate=True) for path in NUMBERS_REFERENCES}
+    if not any(numbers == reference for reference in references.values()):
+        closest = min(references, key=lambda name: differing_leaves(numbers, references[name]))
+        assert numbers == references[closest], f"the numbers match none of {sorted(references)}; the diff is to {closest}"
+
+
+def differing_leaves(value, reference) -> int:
+    """How many of the compared values differ (a missing or reshaped part counts once)."""
+    if isinstance(value, dict) and isinstance(reference, dict) and value.keys() == reference.keys():
+        return sum(differing_leaves(value[k], reference[k]) for k in value)
+    if isinstance(value, list) and isinstance(reference, list) and len(value) == len(reference):
+        return sum(differing_leaves(v, r) for v, r in zip(value, reference))
+    return int(value != reference)
 
 
 def test_chain_ends_with_the_paper_figures_and_audio(chain: Path):

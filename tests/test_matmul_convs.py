@@ -17,7 +17,8 @@ import torch
 from conftest import run
 
 from electone_rave.export.export_options import BFLOAT16_MIN_SNR_DB, STOCK_TOLERANCE
-from electone_rave.export.matmul_convs import WEIGHT_DTYPES, MatmulCachedConv1d, MatmulCachedConvTranspose1d, convert
+from electone_rave.export.matmul_convs import (PRODUCT_MAX_ROWS, WEIGHT_DTYPES, MatmulCachedConv1d,
+                                              MatmulCachedConvTranspose1d, convert)
 
 TOLERANCE = STOCK_TOLERANCE  # float32 weights: what the paper states (export_options.py)
 BFLOAT16_LAYER_ERROR = 0.01  # bfloat16 weights: relative RMS error of one layer's output
@@ -102,6 +103,34 @@ def test_a_cached_transposed_convolution_streams_the_same_outputs(c_in, c_out, k
     buffers = [torch.randn(batch, c_in, frames) for _ in range(6)]
     for a, b in zip(streamed(stock, buffers), streamed(fast, buffers)):
         assert_same_outputs(b, a, weights)
+
+
+def profiled(layer, x: torch.Tensor) -> tuple[torch.Tensor, set[str]]:
+    """The layer's output and the names of the operators it called."""
+    with torch.no_grad(), torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as profile:
+        y = layer(x).clone()
+    return y, {event.name for event in profile.events()}
+
+
+# A dilated and a transposed layer (the two that take the product at any frame count at batch 1);
+# rows per call are batch x frames (output frames of a convolution, input frames of a transposed one).
+@pytest.mark.parametrize("layer, c_in, frames", [
+    (lambda: cc.CachedConv1d(8, 8, 3, dilation=3, padding=(6, 0)), 8, 8),
+    (lambda: cc.CachedConvTranspose1d(8, 4, 8, stride=4, padding=2), 8, 8)])
+def test_with_many_rows_per_call_a_layer_keeps_pytorchs_kernel(layer, c_in, frames):
+    """mc.nn~'s batch with a large buffer: past PRODUCT_MAX_ROWS rows per call, PyTorch's convolution
+    (oneDNN's, at any batch above 1) is the faster, so the layer calls it: stock's output bit for bit."""
+    stock, fast = converted_pair(layer(), c_in, frames)
+    few, many = torch.randn(1, c_in, frames), torch.randn(PRODUCT_MAX_ROWS // frames + 1, c_in, frames)
+    for call, (x, takes_product) in enumerate(((many, False), (few, True), (many, False))):  # caches carried
+        with torch.no_grad():
+            a = stock(x).clone()
+        b, called = profiled(fast, x)
+        assert ("aten::convolution" not in called) == takes_product
+        assert takes_product == bool(called & {"aten::linear", "aten::matmul"})
+        if call == 0:  # nothing from the product in its caches yet: stock's kernel, stock's bits
+            assert torch.equal(b, a)
+        assert_same_outputs(b, a, "float32")
 
 
 def test_only_layers_the_rewrite_covers_are_converted():

@@ -13,11 +13,13 @@ The arithmetic is the same up to float summation order: outputs equal stock `rav
 layers read half the bytes, and outputs are within the tolerance docs/performance.md states, not equal.
 
 Only the forward of cached_conv's streaming layers changes (the class of each instance is swapped
-before RAVE scripts the model): weights, buffers, methods and attributes are RAVE's, so the file
-loads in nn~ as before. Undilated convolutions with more than 16 frames per call keep PyTorch's
-convolution, which is as fast there (with float32 weights; bfloat16 ones always take the product);
-dilated ones always take the product (PyTorch's dilated kernel is two to three times slower at any
-length), and transposed ones always take the product and fold.
+before RAVE scripts the model): weights, buffers, methods and attributes are RAVE's (plus one int,
+`product_max_rows`), so the file loads in nn~ as before. With float32 weights a layer keeps PyTorch's
+convolution where that is as fast or faster: undilated convolutions with more than 16 frames per
+call, and any layer with more than PRODUCT_MAX_ROWS rows per call (batch x frames: mc.nn~'s batch
+with large buffers, where PyTorch takes oneDNN's kernels). Otherwise dilated convolutions take the
+product (PyTorch's reference dilated kernel, which it takes at batch 1 on small inputs, is two to
+three times slower), and transposed ones the product and fold. bfloat16 weights always take the product.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class MatmulCachedConv1d(cc.CachedConv1d):
         s = self.stride[0]
         frames = (x.shape[-1] - (k - 1) * d - 1) // s + 1
         same_type = self.weight.dtype == x.dtype  # False for bfloat16 weights, which always take the product
-        if frames > 16 and d == 1 and same_type:  # TorchScript cannot read a module-level constant here
+        if same_type and ((frames > 16 and d == 1) or x.shape[0] * frames > self.product_max_rows):
             return nn.functional.conv1d(x, self.weight, self.bias, self.stride, self.padding,
                                         self.dilation, self.groups)
         windows = x.unfold(-1, (k - 1) * d + 1, s)[..., ::d]  # [batch, C_in, frames, k]
@@ -55,14 +57,11 @@ class MatmulCachedConv1d(cc.CachedConv1d):
 
 class MatmulCachedConvTranspose1d(cc.CachedConvTranspose1d):
     def forward(self, x):
-        k = self.kernel_size[0]
-        s = self.stride[0]
-        c_in, c_out = self.weight.shape[0], self.weight.shape[1]
-        length = x.shape[-1]
-        weight = self.weight.reshape(c_in, c_out * k)
-        columns = torch.matmul(x.transpose(1, 2).to(weight.dtype), weight).to(x.dtype)  # [batch, frames, C_out * k]
-        x = nn.functional.fold(columns.transpose(1, 2), output_size=(1, (length - 1) * s + k),
-                               kernel_size=(1, k), stride=(1, s)).squeeze(2)
+        if self.weight.dtype == x.dtype and x.shape[0] * x.shape[-1] > self.product_max_rows:
+            x = nn.functional.conv_transpose1d(x, self.weight, None, self.stride, 0, self.output_padding, self.groups,
+                                               self.dilation)
+        else:
+            x = self.product(x)
         # From here on, cached_conv's own CachedConvTranspose1d.forward.
         if not self.initialized:
             self.init_cache(x)
@@ -75,8 +74,22 @@ class MatmulCachedConvTranspose1d(cc.CachedConvTranspose1d):
             x = x + bias.unsqueeze(-1)
         return x
 
+    def product(self, x):
+        k = self.kernel_size[0]
+        s = self.stride[0]
+        c_in, c_out = self.weight.shape[0], self.weight.shape[1]
+        length = x.shape[-1]
+        weight = self.weight.reshape(c_in, c_out * k)
+        columns = torch.matmul(x.transpose(1, 2).to(weight.dtype), weight).to(x.dtype)  # [batch, frames, C_out * k]
+        return nn.functional.fold(columns.transpose(1, 2), output_size=(1, (length - 1) * s + k),
+                                  kernel_size=(1, k), stride=(1, s)).squeeze(2)
+
 
 WEIGHT_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+# Above this many rows per call (batch x frames), a layer with float32 weights calls PyTorch's
+# convolution: with mc.nn~'s batch and large buffers, PyTorch takes oneDNN's kernels, which are then
+# faster than the product (and use a second thread better). docs/performance.md has the figures.
+PRODUCT_MAX_ROWS = 32
 # Below this many weights a layer's weights stay in the CPU's cache from buffer to buffer: bfloat16
 # would cost them accuracy and gain nothing (it halves the bytes read from memory, nothing else).
 BFLOAT16_MIN_WEIGHTS = 65536
@@ -105,6 +118,7 @@ def convert(model: nn.Module, weights: str = "float32", bfloat16_min_weights: in
             module.__class__ = MatmulCachedConvTranspose1d
         else:
             continue
+        module.product_max_rows = PRODUCT_MAX_ROWS  # an attribute: TorchScript reads no module-level constant
         if module.weight.numel() >= bfloat16_min_weights and id(module) not in keep_float32:
             module.weight.data = module.weight.data.to(dtype)
         converted += 1

@@ -18,8 +18,8 @@ before RAVE scripts the model): weights, buffers, methods and attributes are RAV
 convolution where that is as fast or faster: undilated convolutions with more than 16 frames per
 call, and any layer with more than PRODUCT_MAX_ROWS rows per call (batch x frames: mc.nn~'s batch
 with large buffers, where PyTorch takes oneDNN's kernels). Otherwise dilated convolutions take the
-product (PyTorch's reference dilated kernel, which it takes at batch 1 on small inputs, is two to
-three times slower), and transposed ones the product and fold. bfloat16 weights always take the product.
+product (PyTorch's kernel for them is two to three times slower with few frames), and transposed
+ones the product and fold. bfloat16 weights always take the product.
 """
 
 from __future__ import annotations

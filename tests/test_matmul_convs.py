@@ -63,7 +63,7 @@ def converted_pair(layer, c_in: int, frames: int, weights: str = "float32"):
 # shapes at a 2048 buffer, causal and centred padding (a delay before a strided layer makes
 # cached_conv's downsampling_delay non-zero), more frames than the matrix-product path takes for an
 # undilated layer (> 16: PyTorch's convolution is kept there), and a dilated layer with as many
-# (always a matrix product: PyTorch's dilated kernel is the slower one at any length).
+# (> PRODUCT_MAX_ROWS: PyTorch's convolution too).
 CONV_CASES = [(12, 16, 3, 1, 1, 2, "causal", 0), (12, 16, 3, 1, 3, 2, "causal", 0), (8, 16, 8, 4, 1, 8, "causal", 0),
               (16, 16, 1, 1, 1, 2, "causal", 0), (8, 8, 3, 1, 9, 8, "centred", 0), (16, 32, 4, 2, 1, 2, "centred", 0),
               (8, 16, 8, 4, 1, 8, "centred", 2), (8, 4, 7, 1, 1, 40, "centred", 0), (8, 8, 3, 1, 1, 1, "causal", 0),
@@ -112,7 +112,7 @@ def profiled(layer, x: torch.Tensor) -> tuple[torch.Tensor, set[str]]:
     return y, {event.name for event in profile.events()}
 
 
-# A dilated and a transposed layer (the two that take the product at any frame count at batch 1);
+# A dilated and a transposed layer (an undilated one keeps PyTorch's convolution past 16 frames anyway);
 # rows per call are batch x frames (output frames of a convolution, input frames of a transposed one).
 @pytest.mark.parametrize("layer, c_in, frames", [
     (lambda: cc.CachedConv1d(8, 8, 3, dilation=3, padding=(6, 0)), 8, 8),

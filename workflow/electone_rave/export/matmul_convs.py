@@ -88,7 +88,8 @@ class MatmulCachedConvTranspose1d(cc.CachedConvTranspose1d):
 WEIGHT_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 # Above this many rows per call (batch x frames), a layer with float32 weights calls PyTorch's
 # convolution: with mc.nn~'s batch and large buffers, PyTorch takes oneDNN's kernels, which are then
-# faster than the product (and use a second thread better). docs/performance.md has the figures.
+# faster than the product (and use a second thread better). Chosen from per-layer timings of full-size
+# v2 + noise at batch 1 and 4, buffers 2048 and 8192, 1 and 2 threads (issue #23's note).
 PRODUCT_MAX_ROWS = 32
 # Below this many weights a layer's weights stay in the CPU's cache from buffer to buffer: bfloat16
 # would cost them accuracy and gain nothing (it halves the bytes read from memory, nothing else).

@@ -53,7 +53,7 @@ test: setup browser-deps
 check: setup browser-deps
 	$(RUN) pytest -m "not slow"
 
-# Speed and memory figures (results/bench/*.json; bench/README.md). About 15 minutes on 2 cores;
+# Speed and memory figures (results/bench/*.json; bench/README.md). About 25 minutes on 2 cores;
 # workflow_overhead needs a finished `make demo`.
 bench: setup
 	$(RUN) python bench/run_all.py

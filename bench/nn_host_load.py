@@ -95,6 +95,8 @@ def main(argv: list[str] | None = None) -> dict:
     for axis in ("sample_rates", "buffers", "threads", "batches"):
         parser.add_argument(f"--{axis.replace('_', '-')}", type=int, nargs="+", default=grid[axis])
     args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error(f"--repeats {args.repeats}: at least one grid of each export is needed")
     chosen = workflow_export(config)
     exports = ["stock"] + ([chosen] if chosen != "stock" else [])
     figures = {"gin": args.gin, "overrides": args.override, "audio_seconds_per_cell": args.seconds,

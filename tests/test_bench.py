@@ -13,7 +13,7 @@ import pytest
 from conftest import REPO, make_workspace, run
 
 sys.path.insert(0, str(REPO / "bench"))
-from nn_host_load import fastest_cells  # noqa: E402
+from nn_host_load import fastest_cells, main as nn_host_load  # noqa: E402
 from train_throughput import steady_steps_per_second  # noqa: E402
 
 
@@ -37,6 +37,12 @@ def test_each_cell_keeps_its_fastest_repeat_whole():
                {"cells": [cell(4096, 35.0, 60.0), cell(2048, 25.0, 26.0)]}]  # another order, as a grid may write
     assert fastest_cells(repeats) == [{**cell(2048, 20.0, 30.0), "median_ms_each_repeat": [20.0, 25.0]},
                                       {**cell(4096, 35.0, 60.0), "median_ms_each_repeat": [40.0, 35.0]}]
+
+
+def test_a_grid_without_repeats_is_refused_before_anything_runs(capsys):
+    with pytest.raises(SystemExit):
+        nn_host_load(["--repeats", "0"])
+    assert "--repeats 0: at least one grid of each export is needed" in capsys.readouterr().err
 
 
 @pytest.fixture(scope="module")
